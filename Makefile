@@ -1,0 +1,89 @@
+# The course's commands. `make book` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+INSTALLED := $(VENV)/.installed
+BUILD_DIR := _build
+HTML_INDEX := $(BUILD_DIR)/html/index.html
+
+# Data for the book build and the tests: `standin` (offline, default) or `real`.
+DATA ?= standin
+export CNNCOURSE_DATA := $(if $(filter real,$(DATA)),,standin)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+PYTEST_ARGS ?=
+
+.PHONY: help setup browser book test test-fast test-slow clean clean-book \
+        bench-book bench-grade bench-cifar bench-beewasp \
+        release autograde feedback grades
+
+help:
+	@echo "make book        build the HTML book (creates $(VENV) on first use)"
+	@echo "make test        run the whole test suite (installs Chromium if missing)"
+	@echo "make test-fast   the suite without the tests marked slow"
+	@echo "make test-slow   only the tests marked slow"
+	@echo "make bench-book  time a full build and a no-change rebuild"
+	@echo "make release | autograde | feedback | grades   the instructor's nbgrader workflow"
+	@echo "DATA=real        use the real data sets (needs network) instead of the offline stand-ins"
+
+## Set-up ---------------------------------------------------------------------
+
+$(INSTALLED): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cnncourse)" >/dev/null
+	touch $@
+
+setup: $(INSTALLED)
+
+# Debian's Chromium and its driver drive the page tests.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "Installing Debian's chromium and chromium-driver for the page tests"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+## The book -------------------------------------------------------------------
+
+book: $(INSTALLED)
+	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
+	@echo "Book built on '$(or $(CNNCOURSE_DATA),real)' data: open $(abspath $(HTML_INDEX))"
+
+clean-book:
+	rm -rf $(BUILD_DIR)
+
+## Tests ----------------------------------------------------------------------
+
+# pytest exits 5 when it collected no test: a suite that vanished is a failure.
+define run_pytest
+	$(BIN)/pytest $(1) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing"; exit 1; fi; \
+	exit $$rc
+endef
+
+test: $(INSTALLED) browser
+	@$(call run_pytest,)
+
+test-fast: $(INSTALLED) browser
+	@$(call run_pytest,-m "not slow")
+
+test-slow: $(INSTALLED) browser
+	@$(call run_pytest,-m slow)
+
+## Benchmarks -----------------------------------------------------------------
+
+bench-book: $(INSTALLED)
+	$(PY) -m bench.book
+
+clean:
+	rm -rf $(BUILD_DIR) .pytest_cache

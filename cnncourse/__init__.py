@@ -1,0 +1,1 @@
+"""Code shared by the chapters, assignments and tests of the CNN course."""
