@@ -20,7 +20,7 @@ export MPLBACKEND := Agg
 PYTEST_ARGS ?=
 
 .PHONY: help setup browser book test test-fast test-slow clean clean-book \
-        bench-book bench-grade bench-cifar bench-beewasp \
+        bench-book bench-grade bench-cifar bench-beewasp gpu-notebooks \
         release autograde feedback grades
 
 help:
@@ -79,6 +79,17 @@ test-fast: $(INSTALLED) browser
 
 test-slow: $(INSTALLED) browser
 	@$(call run_pytest,-m slow)
+
+## GPU runner -----------------------------------------------------------------
+
+# Every chapter and solution notebook on the real data, with the CUDA build of
+# the pinned TensorFlow; executed notebooks and answers land in artifacts/.
+TF_VERSION := $(shell sed -n 's/^tensorflow==//p' requirements.txt)
+
+gpu-notebooks: $(INSTALLED)
+	$(PY) -m pip install --quiet "tensorflow[and-cuda]==$(TF_VERSION)"
+	$(PY) -c "import sys, tensorflow as tf; gpus = tf.config.list_physical_devices('GPU'); print('GPUs:', gpus); sys.exit(0 if gpus else 'TensorFlow sees no GPU')"
+	CNNCOURSE_DATA=real $(PY) tools/run_notebooks.py --out artifacts book source_notebooks
 
 ## Benchmarks -----------------------------------------------------------------
 

@@ -1,0 +1,151 @@
+"""The book builds with warnings as errors, every chapter executes, and the pages
+carry what readers of a course book expect (search, downloads, launch buttons)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import BIN, ROOT, book_build_command
+
+pytestmark = pytest.mark.book
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO_URL = CONFIG["repository"]["url"]
+BRANCH = CONFIG["repository"].get("branch", "main")
+
+
+def toc_files() -> list[str]:
+    """Every file the table of contents lists, root first, without extension."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def source_of(docname: str) -> Path:
+    for suffix in (".md", ".ipynb"):
+        path = ROOT / f"{docname}{suffix}"
+        if path.exists():
+            return path
+    raise FileNotFoundError(docname)
+
+
+def is_executed_notebook(docname: str) -> bool:
+    """MyST notebooks (a jupytext header) are executed; release/ notebooks are shown as they are."""
+    path = source_of(docname)
+    return path.suffix == ".md" and path.read_text().startswith("---\njupytext:")
+
+
+EXECUTED = [d for d in toc_files() if is_executed_notebook(d)]
+NOTEBOOK_PAGES = [d for d in toc_files() if is_executed_notebook(d) or source_of(d).suffix == ".ipynb"]
+
+
+def page(built_book: Path, docname: str) -> BeautifulSoup:
+    return BeautifulSoup((built_book / "html" / f"{docname}.html").read_text(), "html.parser")
+
+
+def test_toc_lists_existing_files_only():
+    missing = [d for d in toc_files() if not any((ROOT / f"{d}{s}").exists() for s in (".md", ".ipynb"))]
+    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+
+
+def test_book_builds_with_warnings_as_errors(book_build):
+    output = book_build.stdout + book_build.stderr
+    assert book_build.returncode == 0, output[-5000:]
+    assert "build succeeded" in output
+    assert not re.search(r"\bWARNING\b", output), "the build printed warnings"
+
+
+def test_every_page_is_built(built_book):
+    missing = [d for d in toc_files() if not (built_book / "html" / f"{d}.html").exists()]
+    assert not missing
+
+
+@pytest.mark.parametrize("docname", EXECUTED)
+def test_chapter_executed_without_errors(built_book, docname):
+    executed = nbformat.read(built_book / "jupyter_execute" / f"{docname}.ipynb", as_version=4)
+    code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert code_cells, f"{docname} has no code to execute"
+    assert all(cell.execution_count for cell in code_cells), f"{docname}: some cells did not run"
+    errors = [o for cell in code_cells for o in cell.outputs if o.output_type == "error"]
+    assert not errors, f"{docname}: {errors[0]['ename']}: {errors[0]['evalue']}"
+
+
+def test_rebuild_without_changes_executes_nothing(built_book):
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    rebuild = subprocess.run(book_build_command(), cwd=ROOT, env=env, capture_output=True, text=True)
+    output = rebuild.stdout + rebuild.stderr
+    assert rebuild.returncode == 0, output[-3000:]
+    assert "Executing" not in output and "Executed" not in output, "an unchanged book re-executed a notebook"
+
+
+def test_search_page_and_index(built_book):
+    assert (built_book / "html" / "search.html").exists()
+    index = (built_book / "html" / "searchindex.js").read_text()
+    for term in ("convolut", "stride", "pad"):
+        assert term in index, f"the search index does not know {term!r}"
+
+
+def test_mathjax_is_served_locally(built_book):
+    soup = page(built_book, EXECUTED[0])
+    sources = [s.get("src", "") for s in soup.find_all("script")]
+    mathjax = [s for s in sources if "mathjax" in s.lower()]
+    assert mathjax and all(not urlparse(s).netloc for s in mathjax), mathjax
+    assert (built_book / "html" / "_static" / "mathjax" / "tex-svg-full.js").exists()
+
+
+def _links(soup: BeautifulSoup) -> list[str]:
+    return [a["href"] for a in soup.find_all("a", href=True)]
+
+
+@pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
+def test_download_and_launch_buttons(built_book, docname):
+    soup = page(built_book, docname)
+    links = _links(soup)
+    suffix = source_of(docname).suffix
+    repo_path = urlparse(REPO_URL).path.strip("/")  # org/repo
+    # download as a notebook
+    assert any(href.endswith(f"{Path(docname).name}.ipynb") and "_sources" in href for href in links), (
+        f"{docname}: no .ipynb download button"
+    )
+    binder = [h for h in links if "mybinder.org" in h]
+    assert binder and all(repo_path in h and f"{docname}{suffix}" in h for h in binder), binder
+    colab = [h for h in links if "colab.research.google.com" in h]
+    if suffix == ".ipynb":
+        assert colab == [f"https://colab.research.google.com/github/{repo_path}/blob/{BRANCH}/{docname}.ipynb"]
+    else:
+        assert colab == [], f"{docname}: Colab cannot open MyST notebooks, but the page offers it"
+
+
+def test_repository_buttons_use_the_configured_url(built_book):
+    soup = page(built_book, EXECUTED[0])
+    links = _links(soup)
+    assert REPO_URL in links
+    assert any(h.startswith(f"{REPO_URL}/edit/{BRANCH}/") for h in links)
+    assert any(h.startswith(f"{REPO_URL}/issues/new") for h in links)
+
+
+def test_glued_numbers_are_rendered(built_book):
+    """Pages never show a glue key instead of its value."""
+    for docname in EXECUTED:
+        text = (built_book / "html" / f"{docname}.html").read_text()
+        assert "{glue:" not in text and "glue:text" not in text, f"{docname} shows an unrendered glue role"
