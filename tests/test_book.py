@@ -41,22 +41,28 @@ def toc_files() -> list[str]:
     return files
 
 
-def source_of(docname: str) -> Path:
+def source_of(docname: str) -> Path | None:
+    """The source file of a page, or None if the toc names a file that does not exist."""
     for suffix in (".md", ".ipynb"):
         path = ROOT / f"{docname}{suffix}"
         if path.exists():
             return path
-    raise FileNotFoundError(docname)
+    return None
 
 
 def is_executed_notebook(docname: str) -> bool:
     """MyST notebooks (a jupytext header) are executed; release/ notebooks are shown as they are."""
     path = source_of(docname)
-    return path.suffix == ".md" and path.read_text().startswith("---\njupytext:")
+    return path is not None and path.suffix == ".md" and path.read_text().startswith("---\njupytext:")
+
+
+def is_ipynb_page(docname: str) -> bool:
+    path = source_of(docname)
+    return path is not None and path.suffix == ".ipynb"
 
 
 EXECUTED = [d for d in toc_files() if is_executed_notebook(d)]
-NOTEBOOK_PAGES = [d for d in toc_files() if is_executed_notebook(d) or source_of(d).suffix == ".ipynb"]
+NOTEBOOK_PAGES = [d for d in toc_files() if is_executed_notebook(d) or is_ipynb_page(d)]
 
 
 def page(built_book: Path, docname: str) -> BeautifulSoup:
@@ -64,7 +70,7 @@ def page(built_book: Path, docname: str) -> BeautifulSoup:
 
 
 def test_toc_lists_existing_files_only():
-    missing = [d for d in toc_files() if not any((ROOT / f"{d}{s}").exists() for s in (".md", ".ipynb"))]
+    missing = [d for d in toc_files() if source_of(d) is None]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"
 
 
