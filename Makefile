@@ -15,7 +15,6 @@ DATA ?= standin
 export CNNCOURSE_DATA := $(if $(filter real,$(DATA)),,standin)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 PYTEST_ARGS ?=
 

@@ -20,7 +20,6 @@ BUILD_DIR = ROOT / "_build"
 
 # Tests always run on the offline stand-ins, whatever the caller's shell says.
 os.environ["CNNCOURSE_DATA"] = "standin"
-os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 

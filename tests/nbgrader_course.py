@@ -13,11 +13,16 @@ assignment is autograded once per test session, all its submissions at once)::
     course.submit("filters", "untouched", course.release_notebook("filters"))
     course.autograde("filters")
     course.scores("filters")["solution"]  # {grade_id: points, ...}
+
+`autograde` runs `nbgrader autograde` itself, with the assignment's per-cell time
+limit from course.yml; `tool("autograde", ...)` runs the instructor's wrapper
+(tools/course.py, what `make autograde` runs) on the temporary course instead.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import shutil
 import subprocess
@@ -26,6 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -34,11 +40,10 @@ COURSE_FILES = ("nbgrader_config.py", "course.yml")
 
 
 def grading_env() -> dict[str, str]:
-    """Environment for nbgrader and the kernels it starts: offline data, no display."""
+    """Environment for nbgrader and the kernels it starts: offline data, quiet TensorFlow."""
     env = dict(os.environ)
     env.update(
         CNNCOURSE_DATA="standin",
-        MPLBACKEND="Agg",
         TF_CPP_MIN_LOG_LEVEL="3",
         PYTHONHASHSEED="0",
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
@@ -88,9 +93,34 @@ class Course:
         self.nbgrader("generate_assignment", assignment, "--force")
         return self.root / "release" / assignment
 
+    def timeout(self, assignment: str) -> int | None:
+        """The assignment's per-cell time limit in course.yml (None if it has none)."""
+        course = yaml.safe_load((self.root / "course.yml").read_text()) if (self.root / "course.yml").exists() else {}
+        for entry in (course or {}).get("assignments") or []:
+            if entry.get("name") == assignment:
+                return entry.get("timeout")
+        return None
+
     def autograde(self, assignment: str, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
-        """`nbgrader autograde` of every submission of an assignment."""
-        return self.nbgrader("autograde", assignment, "--force", *extra, check=check)
+        """`nbgrader autograde` of every submission of an assignment, with course.yml's time limit.
+
+        Options in ``extra`` come last, so ``--Execute.timeout=...`` there wins.
+        """
+        timeout = self.timeout(assignment)
+        limit = [f"--Execute.timeout={timeout}"] if timeout else []
+        return self.nbgrader("autograde", assignment, "--force", *limit, *extra, check=check)
+
+    def tool(self, *args: str, check: bool = False, timeout: float = 3600) -> subprocess.CompletedProcess:
+        """Run the instructor's wrapper, tools/course.py, on this course (what the make targets run)."""
+        command = [sys.executable, str(ROOT / "tools" / "course.py"), "--root", str(self.root), *args]
+        result = subprocess.run(
+            command, cwd=self.root, env=grading_env(), capture_output=True, text=True, timeout=timeout
+        )
+        with open(self.log, "a") as log:
+            log.write(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}\n[exit {result.returncode}]\n")
+        if check and result.returncode != 0:
+            raise RuntimeError(f"tools/course.py {' '.join(args)} failed (exit {result.returncode}); see {self.log}")
+        return result
 
     # ---------------------------------------------------------------- notebooks
 
@@ -158,6 +188,15 @@ class Course:
             nbgrader_cell(cell)["grade_id"]: float(nbgrader_cell(cell)["points"])
             for cell in self.source_notebook(assignment).cells
             if nbgrader_cell(cell).get("grade")
+        }
+
+    def digests(self, folder: str = "submitted") -> dict[str, str]:
+        """SHA-256 of every file under a folder of the course, by relative path."""
+        base = self.root / folder
+        return {
+            str(path.relative_to(base)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(base.rglob("*"))
+            if path.is_file()
         }
 
     def autograded_notebook(self, assignment: str, student: str) -> nbformat.NotebookNode:
