@@ -379,7 +379,8 @@ def plot_padded_input(x, padding, kernel_size, stride=1) -> CourseFigure:
 
     Window outlines are drawn in :data:`WINDOW_COLORS`, in the order the
     kernel visits them (row by row), each slightly inset so that overlapping
-    windows stay distinguishable.
+    windows stay distinguishable. Colours and insets repeat after
+    ``len(WINDOW_COLORS)`` windows, so any number of windows stays readable.
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 2:
@@ -394,7 +395,7 @@ def plot_padded_input(x, padding, kernel_size, stride=1) -> CourseFigure:
     ax = fig.subplots()
     draw_grid(ax, padded, shade=shade, title=f"padded input, {padded.shape[0]} × {padded.shape[1]}")
     for n, (i, j) in enumerate((i, j) for i in range(oh) for j in range(ow)):
-        inset = 0.06 + 0.07 * n
+        inset = 0.06 + 0.07 * (n % len(WINDOW_COLORS))
         color = WINDOW_COLORS[n % len(WINDOW_COLORS)]
         ax.add_patch(
             Rectangle(
@@ -559,7 +560,7 @@ def plot_param_counts(sizes, counts: Mapping[str, object], xlabel: str = "image 
 
 def plot_conv_arithmetic(
     n: int, k: int, padding=0, stride: int = 1, dilation: int = 1, windows=None, title: str | None = None
-) -> Figure:
+) -> CourseFigure:
     """A convolution's geometry in the style of Dumoulin & Visin's convolution-arithmetic figures.
 
     Left: the n x n input (blue) inside its zero padding (grey), with the
@@ -591,7 +592,7 @@ def plot_conv_arithmetic(
     for start in range(0, o * stride, stride):
         read[start : start + k_eff : dilation] = True
     input_color, gap = "#9fc5e8", 1.5
-    fig = Figure(figsize=(0.42 * (size + gap + o) + 0.6, 0.42 * size + 0.9), layout="constrained")
+    fig = CourseFigure(figsize=(0.42 * (size + gap + o) + 0.6, 0.42 * size + 0.9), layout="constrained")
     ax = fig.subplots()
     for r in range(size):
         for c in range(size):
@@ -616,7 +617,7 @@ def plot_conv_arithmetic(
             for v in range(k):
                 ax.add_patch(Rectangle((left + v * dilation + 0.12, top + u * dilation + 0.12), 0.76, 0.76,
                                        facecolor=color, alpha=0.45, linewidth=0, zorder=2))
-        inset = 0.05 + 0.08 * index
+        inset = 0.05 + 0.08 * (index % len(WINDOW_COLORS))
         ax.add_patch(Rectangle((left + inset, top + inset), k_eff - 2 * inset, k_eff - 2 * inset, fill=False,
                                linewidth=2.2, edgecolor=color, gid="window", zorder=3))
         ax.add_patch(Rectangle((x0 + j, y0 + i), 1, 1, facecolor=color, alpha=0.8, edgecolor="#555555",

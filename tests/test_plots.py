@@ -231,3 +231,24 @@ def test_course_figure_renders_itself_as_png():
     fig = plots.plot_arrays({"X": np.eye(2)})
     png = fig._repr_png_()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_padded_input_window_outlines_stay_inside_their_windows_for_many_windows():
+    """Insets repeat with the colours: even the 25th window keeps a positive size."""
+    figure = plots.plot_padded_input(np.arange(49.0).reshape(7, 7), padding=1, kernel_size=(3, 3), stride=1)
+    outlines = [p for p in figure.axes[0].patches if p.get_gid() == "window"]
+    assert len(outlines) == 49
+    assert all(0 < p.get_width() < 3 and 0 < p.get_height() < 3 for p in outlines)
+
+
+def test_conv_arithmetic_figure_marks_output_grid_and_unread_pixels():
+    """n = 8, k = 3, s = 2: a 3 x 3 output, and the last row and column (15 pixels) are never read."""
+    figure = plots.plot_conv_arithmetic(8, 3, padding=0, stride=2)
+    patches = figure.axes[0].patches
+    outputs = [p for p in patches if (p.get_gid() or "").startswith("output:")]
+    unread = [p for p in patches if (p.get_gid() or "").startswith("cell:") and p.get_hatch()]
+    assert len(outputs) == 9
+    assert len(unread) == 15
+    assert len([p for p in patches if p.get_gid() == "window"]) == 3
+    with pytest.raises(ValueError, match="outside"):
+        plots.plot_conv_arithmetic(8, 3, stride=2, windows=[(3, 0)])
