@@ -1,0 +1,49 @@
+"""What a homework notebook asks, read from its released (student) version.
+
+The homework pages of the book describe each assignment with numbers that come
+from the notebook itself (how many questions, test cells and points), so the
+page and the notebook can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+_QUESTION_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
+_POINTS_SUFFIX = re.compile(r"\s*\(\d+ points?\)$")
+
+
+def release_notebook(assignment: str) -> Path:
+    """Path of the student version of an assignment, as nbgrader generated it."""
+    path = REPO_ROOT / "release" / assignment / f"{assignment}.ipynb"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `make release`")
+    return path
+
+
+def question_table(assignment: str):
+    """One row per question (a `##` heading): its autograded test cells and points.
+
+    Questions without a graded cell (reading, optional exercises) are left out.
+    Returns a pandas DataFrame indexed by the question's heading.
+    """
+    import pandas as pd
+
+    notebook = nbformat.read(release_notebook(assignment), as_version=4)
+    rows: list[dict] = []
+    current = None
+    for cell in notebook.cells:
+        heading = _QUESTION_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+        if heading:
+            current = {"question": _POINTS_SUFFIX.sub("", heading.group(1)), "test cells": 0, "points": 0}
+            rows.append(current)
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and current is not None:
+            current["test cells"] += 1
+            current["points"] += int(meta.get("points", 0))
+    table = pd.DataFrame([row for row in rows if row["test cells"]], columns=["question", "test cells", "points"])
+    return table.set_index("question")

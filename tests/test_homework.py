@@ -1,0 +1,25 @@
+"""The homework pages' numbers come from the released notebooks: check the reader."""
+
+import nbformat
+import pytest
+import yaml
+
+from cnncourse.homework import REPO_ROOT, question_table, release_notebook
+
+ASSIGNMENTS = [a["name"] for a in yaml.safe_load((REPO_ROOT / "course.yml").read_text())["assignments"]]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_question_table_accounts_for_every_graded_cell(assignment):
+    notebook = nbformat.read(release_notebook(assignment), as_version=4)
+    graded = [c.metadata["nbgrader"] for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    table = question_table(assignment)
+    assert int(table["test cells"].sum()) == len(graded)
+    assert int(table["points"].sum()) == sum(int(g["points"]) for g in graded)
+    assert len(table) >= 3 and (table["points"] > 0).all()
+    assert not any("points)" in question for question in table.index)
+
+
+def test_unknown_assignment_says_how_to_make_it():
+    with pytest.raises(FileNotFoundError, match="make release"):
+        release_notebook("no-such-assignment")
