@@ -95,5 +95,37 @@ gpu-notebooks: $(INSTALLED)
 bench-book: $(INSTALLED)
 	$(PY) -m bench.book
 
+# CIFAR-10 homework on the stand-in: training images per second, and the autograde time of one submission.
+bench-cifar: $(INSTALLED)
+	$(PY) -m bench.cifar
+
+# Bee-vs-wasp homework on the stand-in: the augmented input pipeline alone (tf.data against the
+# legacy ImageDataGenerator, batches/s and their ratio), one epoch with the model, one autograde.
+bench-beewasp: $(INSTALLED)
+	$(PY) -m bench.beewasp
+
+## Instructor workflow (nbgrader) ---------------------------------------------
+# Thin wrappers over nbgrader (tools/course.py); the assignments, their per-cell
+# time limits and the roster come from course.yml. ASSIGNMENT=name limits a
+# target to one assignment; FORCE=1 makes autograde grade everything again.
+
+COURSE_TOOL := $(PY) tools/course.py
+
+release: $(INSTALLED)
+	$(COURSE_TOOL) release $(ASSIGNMENT)
+
+autograde: $(INSTALLED)
+	$(COURSE_TOOL) autograde $(if $(FORCE),--force) $(ASSIGNMENT)
+
+feedback: $(INSTALLED)
+	$(COURSE_TOOL) feedback $(ASSIGNMENT)
+
+grades: $(INSTALLED)
+	$(COURSE_TOOL) grades --to grades.csv
+
+# Autograde a class of 30 generated conv-arithmetic submissions; seconds per submission.
+bench-grade: $(INSTALLED)
+	$(PY) -m bench.grade
+
 clean:
 	rm -rf $(BUILD_DIR) .pytest_cache
