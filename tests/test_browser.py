@@ -99,7 +99,7 @@ def test_formulas_outputs_and_figures_render(browser, site, docname):
         errors = browser.execute_script("return document.querySelectorAll('mjx-merror, [data-mjx-error]').length")
         assert typeset == math_nodes, f"{docname}: MathJax typeset {typeset} of {math_nodes} formulas"
         assert errors == 0, f"{docname}: MathJax reports {errors} TeX error(s)"
-    outputs = browser.execute_script("return document.querySelectorAll('.cell_output').length")
+    outputs = browser.execute_script("return document.querySelectorAll('.cell_output, .pasted-text, figure img').length")
     assert outputs > 0, f"{docname}: no executed output on the page"
     broken_images = browser.execute_script(
         "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
