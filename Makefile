@@ -28,7 +28,9 @@ help:
 	@echo "make test-fast   the suite without the tests marked slow"
 	@echo "make test-slow   only the tests marked slow"
 	@echo "make bench-book  time a full build and a no-change rebuild"
+	@echo "make bench-grade | bench-cifar | bench-beewasp   grading and training benchmarks (stand-ins)"
 	@echo "make release | autograde | feedback | grades   the instructor's nbgrader workflow"
+	@echo "make gpu-notebooks   every chapter and solution notebook on the real data (GPU runner)"
 	@echo "DATA=real        use the real data sets (needs network) instead of the offline stand-ins"
 
 ## Set-up ---------------------------------------------------------------------
@@ -95,6 +97,10 @@ gpu-notebooks: $(INSTALLED)
 bench-book: $(INSTALLED)
 	$(PY) -m bench.book
 
+# Autograde a class of 30 generated conv-arithmetic submissions; seconds per submission.
+bench-grade: $(INSTALLED)
+	$(PY) -m bench.grade
+
 # CIFAR-10 homework on the stand-in: training images per second, and the autograde time of one submission.
 bench-cifar: $(INSTALLED)
 	$(PY) -m bench.cifar
@@ -122,10 +128,6 @@ feedback: $(INSTALLED)
 
 grades: $(INSTALLED)
 	$(COURSE_TOOL) grades --to grades.csv
-
-# Autograde a class of 30 generated conv-arithmetic submissions; seconds per submission.
-bench-grade: $(INSTALLED)
-	$(PY) -m bench.grade
 
 clean:
 	rm -rf $(BUILD_DIR) .pytest_cache
