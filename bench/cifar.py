@@ -19,12 +19,10 @@ load changes the figures: the load average is printed with them.
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.autograde import solution_autograde_seconds
+
 BATCH_SIZE = 32
 N_VALID = 5_000
 ASSIGNMENT = "cifar10"
@@ -64,27 +62,10 @@ def throughput() -> dict[str, float]:
     }
 
 
-def autograde_seconds() -> float:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from nbgrader_course import Course  # noqa: E402 (the tests' harness)
-
-    with tempfile.TemporaryDirectory(prefix="cnncourse-bench-cifar-") as folder:
-        course = Course(Path(folder), [ASSIGNMENT])
-        course.generate(ASSIGNMENT)
-        course.submit(ASSIGNMENT, "solution", course.solved_release(ASSIGNMENT))
-        start = time.perf_counter()
-        course.autograde(ASSIGNMENT)  # with course.yml's per-cell time limit, as `make autograde`
-        elapsed = time.perf_counter() - start
-        scores = course.scores(ASSIGNMENT)["solution"]
-        if sum(scores.values()) != sum(course.max_scores(ASSIGNMENT).values()):
-            sys.exit(f"the solution did not get full marks: {scores}")
-    return elapsed
-
-
 def main() -> None:
     load_before = os.getloadavg()[0]
     figures = throughput()
-    grade_s = autograde_seconds()
+    grade_s = solution_autograde_seconds(ASSIGNMENT)
     print(
         f"bench-cifar: CIFAR-10 stand-in on {os.cpu_count()} CPU cores "
         f"(load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)"
