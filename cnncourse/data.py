@@ -206,3 +206,354 @@ def load_mnist():
         return standins.mnist_digits()
     with np.load(fetch("mnist")) as arrays:
         return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+# =========================================================================== Bees and wasps
+# The bee-vs-wasp photos of the CNN homework: a zip archive that unpacks to
+# data/train/{bee,wasp} and data/test/{bee,wasp} (JPEGs of varied sizes).
+# load_beewasp() returns the folder that holds train/ and test/.
+
+BEEWASP = register(
+    DataSource(
+        name="beewasp",
+        url="https://github.com/SVizor42/ML_Zoomcamp/releases/download/bee-wasp-data/data.zip",
+        filename="beewasp-data.zip",
+        # No checksum is published for this archive, and none could be computed
+        # where this loader was written (no network). The archive is verified by
+        # its structure instead: the layout, the exact image counts below, and
+        # every image decoding as a JPEG. The SHA-256 of the first archive that
+        # passes is recorded in a manifest next to it (beewasp-data.zip.json), and
+        # every later extraction checks the cached archive against that record.
+        sha256=None,
+        description=(
+            "the real bee-vs-wasp photos (3,677 training and 918 test JPEGs of varied sizes, "
+            "from the ML Zoomcamp course's public archive)"
+        ),
+        standin_description=(
+            "the offline stand-in for the bee-vs-wasp photos: generated pictures of plump, "
+            "broad-striped bees and slender, thin-striped wasps in the real folder layout "
+            "(120 training and 40 test JPEGs of varied sizes by default)"
+        ),
+        extract="zip",
+    )
+)
+
+BEEWASP_CLASSES = standins.BEEWASP_CLASSES
+BEEWASP_COUNTS = {"train": 3677, "test": 918}  # images per split in the real archive
+BEEWASP_DIR = "beewasp"  # cache_dir()/beewasp/data/{train,test}/{bee,wasp}
+_JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+def beewasp_manifest_path() -> Path:
+    """Where the SHA-256 of the first verified archive is recorded."""
+    return cache_dir() / f"{BEEWASP.filename}.json"
+
+
+def safe_extract_zip(archive: Path, dest: Path) -> None:
+    """Extract a zip archive into ``dest``, refusing any member that would land outside it.
+
+    Every member is checked before anything is written: an absolute name, a
+    ``..`` that climbs out of ``dest``, or a symbolic link makes the whole
+    archive fail with :class:`ChecksumError`. A file that is not a valid zip
+    archive (corrupt, truncated) fails the same way.
+    """
+    import stat
+    import zipfile
+
+    dest = Path(dest).resolve()
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            for member in bundle.infolist():
+                name = member.filename
+                target = (dest / name).resolve()
+                if (
+                    name.startswith(("/", "\\"))
+                    or (len(name) > 1 and name[1] == ":")
+                    or not target.is_relative_to(dest)
+                ):
+                    raise ChecksumError(f"{archive}: refused member {name!r}, whose path escapes the target folder")
+                if stat.S_ISLNK(member.external_attr >> 16):
+                    raise ChecksumError(f"{archive}: refused member {name!r}, a symbolic link")
+            bad = bundle.testzip()
+            if bad is not None:
+                raise ChecksumError(f"{archive}: member {bad!r} is corrupt (CRC mismatch)")
+            bundle.extractall(dest)
+    except zipfile.BadZipFile as error:
+        raise ChecksumError(f"{archive}: not a valid zip archive ({error})") from error
+
+
+def beewasp_counts(root: Path) -> dict[str, dict[str, int]]:
+    """Images per split and class under ``root`` (the folder holding train/ and test/)."""
+    root = Path(root)
+    return {
+        split: {
+            name: sum(1 for p in (root / split / name).glob("*") if p.is_file() and not p.name.startswith("."))
+            for name in BEEWASP_CLASSES
+        }
+        for split in ("train", "test")
+    }
+
+
+def verify_beewasp_folder(root: Path, expected: dict[str, int] | None = None, decode: bool = True) -> None:
+    """Check the layout, the image count of each split and (``decode``) that every image is a JPEG.
+
+    Raises :class:`ChecksumError` with what is wrong. ``expected`` maps each
+    split to its number of images (the real archive's by default).
+    """
+    from PIL import Image
+
+    root = Path(root)
+    expected = BEEWASP_COUNTS if expected is None else expected
+    for split in ("train", "test"):
+        for name in BEEWASP_CLASSES:
+            if not (root / split / name).is_dir():
+                raise ChecksumError(f"{root}: the folder {split}/{name} is missing")
+    counts = beewasp_counts(root)
+    for split, count in expected.items():
+        found = sum(counts[split].values())
+        if found != count or min(counts[split].values()) == 0:
+            raise ChecksumError(f"{root}: {split}/ holds {counts[split]} images, expected {count} in all")
+    if not decode:
+        return
+    for split in expected:
+        for name in BEEWASP_CLASSES:
+            for path in sorted((root / split / name).iterdir()):
+                if path.name.startswith("."):
+                    continue
+                try:
+                    with Image.open(path) as image:
+                        if image.format != "JPEG":
+                            raise ChecksumError(f"{path}: a {image.format} file, not a JPEG")
+                        image.draft("RGB", (image.width // 8 + 1, image.height // 8 + 1))
+                        image.load()  # decodes every block: a truncated file fails here
+                except ChecksumError:
+                    raise
+                except Exception as error:
+                    raise ChecksumError(f"{path}: not a readable JPEG ({error})") from error
+
+
+def _data_root(folder: Path) -> Path | None:
+    """The folder holding train/ and test/ inside an extracted archive (``data/`` or the top)."""
+    for candidate in (folder / "data", folder):
+        if (candidate / "train").is_dir() and (candidate / "test").is_dir():
+            return candidate
+    return None
+
+
+def _move_into_place(tmp: Path, target: Path) -> None:
+    """Rename a finished temporary folder to ``target``; if another process got there first, keep theirs."""
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if not target.is_dir():
+            raise
+
+
+def extract_beewasp(archive: Path, target: Path, expected: dict[str, int] | None = None) -> Path:
+    """Extract and verify the archive into ``target`` atomically; return the folder holding train/ and test/.
+
+    The archive is unpacked into a temporary folder next to ``target``, checked
+    (:func:`verify_beewasp_folder`) and only then renamed to ``target``. A
+    failed check deletes the temporary folder and raises :class:`ChecksumError`.
+    """
+    import tempfile
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=target.parent))
+    try:
+        safe_extract_zip(archive, tmp)
+        root = _data_root(tmp)
+        if root is None:
+            raise ChecksumError(f"{archive}: no folder with train/ and test/ inside (expected data/train, data/test)")
+        verify_beewasp_folder(root, expected)
+        relative = root.relative_to(tmp)
+        _move_into_place(tmp, target)
+        return target / relative
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_manifest() -> dict | None:
+    import json
+
+    path = beewasp_manifest_path()
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _write_manifest(archive: Path, counts: dict) -> None:
+    import json
+
+    record = {
+        "url": BEEWASP.resolved_url(),
+        "file": archive.name,
+        "bytes": archive.stat().st_size,
+        "sha256": sha256_of(archive),
+        "counts": counts,
+    }
+    partial = beewasp_manifest_path().with_suffix(".json.part")
+    partial.write_text(json.dumps(record, indent=2) + "\n")
+    partial.replace(beewasp_manifest_path())
+
+
+def _beewasp_archive() -> Path:
+    """The cached archive, downloaded if needed and checked against the manifest if there is one."""
+    manifest = _read_manifest()
+    cached = cache_dir() / BEEWASP.filename
+    if cached.exists() and manifest and sha256_of(cached) != manifest["sha256"]:
+        cached.unlink()  # not the archive recorded before: fetch it again
+    archive = fetch("beewasp")
+    if manifest and sha256_of(archive) != manifest["sha256"]:
+        archive.unlink()
+        raise ChecksumError(
+            f"the downloaded bee/wasp archive is not the one recorded in {beewasp_manifest_path()} "
+            f"(SHA-256 {manifest['sha256']}); it was deleted. If the archive really changed, delete the "
+            "manifest and load again."
+        )
+    return archive
+
+
+def _beewasp_standin() -> Path:
+    n_train, _ = standins.beewasp_standin_size()
+    target = cache_dir() / f"beewasp-standin-v{standins.BEEWASP_GENERATOR_VERSION}-{n_train}"
+    if not (target / "data").is_dir():
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=cache_dir()))
+        try:
+            standins.write_beewasp_folder(tmp / "data", n_train)
+            _move_into_place(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target / "data"
+
+
+def load_beewasp(expected: dict[str, int] | None = None) -> Path:
+    """The folder that holds ``train/{bee,wasp}`` and ``test/{bee,wasp}`` JPEGs.
+
+    Real data: the archive is downloaded once into the cache (a mirror can be
+    given in ``CNNCOURSE_BEEWASP_URL``), extracted safely, and verified (layout,
+    exact counts, every image a JPEG) before it is used; the SHA-256 of the
+    first verified archive is recorded in a manifest that later extractions
+    check. A cached folder is re-counted on every load and re-extracted if
+    anything is missing.
+
+    Stand-in (``CNNCOURSE_DATA=standin``): a generated folder in the same layout,
+    made once per size (``CNNCOURSE_BEEWASP_STANDIN_SIZE`` training images,
+    120 by default) and kept in the cache.
+    """
+    if use_standins():
+        return _beewasp_standin()
+    expected = BEEWASP_COUNTS if expected is None else expected
+    target = cache_dir() / BEEWASP_DIR
+    root = _data_root(target) if target.is_dir() else None
+    if root is not None:
+        try:
+            verify_beewasp_folder(root, expected, decode=False)
+            return root
+        except ChecksumError:
+            pass
+    if target.exists():
+        shutil.rmtree(target)  # incomplete or tampered with: extract again
+    archive = _beewasp_archive()
+    try:
+        root = extract_beewasp(archive, target, expected)
+    except ChecksumError:
+        archive.unlink(missing_ok=True)  # a wrong archive is never used twice
+        raise
+    if _read_manifest() is None:
+        _write_manifest(archive, {split: sum(c.values()) for split, c in beewasp_counts(root).items()})
+    return root
+
+
+# =========================================================================== CIFAR-10
+# CIFAR-10 comes through Keras' own loader, keras.datasets.cifar10.load_data():
+# it downloads the public archive into Keras' cache (~/.keras/datasets, or
+# $KERAS_HOME/datasets), checks its SHA-256 and extracts it. This section only
+# makes that loader fail fast and clearly when the archive cannot be had.
+#
+# Labels 0-9 name the classes in the order given on the CIFAR-10 page; the
+# homework asks students to write that list themselves, so it is deliberately
+# not exported here.
+
+CIFAR10 = register(
+    DataSource(
+        name="cifar10",
+        url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        filename="cifar-10-python.tar.gz",
+        # The archive's SHA-256, as keras.datasets.cifar10 checks it.
+        sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+        description=(
+            "the real CIFAR-10 data set (50,000 training and 10,000 test colour images of 32×32 pixels "
+            "in ten classes, from the University of Toronto)"
+        ),
+        standin_description=(
+            "the offline stand-in for CIFAR-10: generated 32×32 colour scenes in ten classes, each an object "
+            "of a class-specific shape on a class-specific background (7,000 training and 1,000 test images "
+            f"by default; set {standins.CIFAR10_SIZE_ENV} to change that)"
+        ),
+    )
+)
+
+
+def _keras_datasets_dir() -> Path:
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
+
+
+def _cifar10_unavailable(reason: object) -> str:
+    return (
+        f"Could not download CIFAR-10 with keras.datasets.cifar10.load_data() from {CIFAR10.url} ({reason}).\n"
+        f"To work offline, set {DATA_ENV}=standin to use its stand-in; to use the real data, connect to the "
+        f"network and load again (Keras keeps the archive in {_keras_datasets_dir()} once it has it)."
+    )
+
+
+def _load_cifar10_with_keras():
+    """keras.datasets.cifar10.load_data(), with a bounded wait and clear errors.
+
+    Keras downloads with ``urlretrieve``, which has no timeout of its own: the
+    socket default timeout is set for the call so that a silent network cannot
+    hang it. Keras turns network errors into a bare ``Exception("URL fetch
+    failure ...")`` and a checksum mismatch into ``ValueError``; both become
+    this module's errors.
+    """
+    from keras.datasets import cifar10
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        return cifar10.load_data()
+    except ValueError as error:
+        raise ChecksumError(
+            f"the CIFAR-10 archive Keras downloaded is corrupt or not the expected one ({error}). "
+            f"Load again to download it afresh, or set {DATA_ENV}=standin to work offline."
+        ) from error
+    except (OSError, http.client.HTTPException) as error:  # URLError, timeouts, refused connections
+        raise DataUnavailableError(_cifar10_unavailable(getattr(error, "reason", error))) from error
+    except Exception as error:
+        if type(error) is Exception and "URL fetch failure" in str(error):
+            raise DataUnavailableError(_cifar10_unavailable(error)) from error
+        raise
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def load_cifar10(n_train: int | None = None, n_test: int | None = None):
+    """CIFAR-10 as ((x_train, y_train), (x_test, y_test)).
+
+    Images are (N, 32, 32, 3) uint8, labels (N, 1) uint8 in 0-9, as
+    ``keras.datasets.cifar10.load_data()`` returns them.
+
+    Real data: 50,000 training and 10,000 test images; ``n_train`` and
+    ``n_test`` keep only the first images of each split (for quick runs).
+    Without network this raises :class:`DataUnavailableError` at once.
+
+    Stand-in (``CNNCOURSE_DATA=standin``): generated scenes,
+    ``n_train``/``n_test`` images (defaults: 7,000 and 1,000, or
+    ``CNNCOURSE_CIFAR10_STANDIN_SIZE``).
+    """
+    if use_standins():
+        return standins.cifar10_scenes(n_train, n_test)
+    (x_train, y_train), (x_test, y_test) = _load_cifar10_with_keras()
+    return (x_train[:n_train], y_train[:n_train]), (x_test[:n_test], y_test[:n_test])
