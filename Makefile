@@ -13,7 +13,7 @@ HTML_INDEX := $(BUILD_DIR)/html/index.html
 # Data for the book build and the tests: `standin` (offline, default) or `real`.
 DATA ?= standin
 export CNNCOURSE_DATA := $(if $(filter real,$(DATA)),,standin)
-export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
 PYTEST_ARGS ?=
