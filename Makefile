@@ -20,7 +20,7 @@ PYTEST_ARGS ?=
 
 .PHONY: help setup browser book test test-fast test-slow clean clean-book \
         bench-book bench-grade bench-cifar bench-beewasp gpu-notebooks \
-        release autograde feedback grades
+        release autograde feedback grades sync
 
 help:
 	@echo "make book        build the HTML book (creates $(VENV) on first use)"
@@ -29,7 +29,8 @@ help:
 	@echo "make test-slow   only the tests marked slow"
 	@echo "make bench-book  time a full build and a no-change rebuild"
 	@echo "make bench-grade | bench-cifar | bench-beewasp   grading and training benchmarks (stand-ins)"
-	@echo "make release | autograde | feedback | grades   the instructor's nbgrader workflow"
+	@echo "make release | autograde | feedback | grades | sync   the instructor's nbgrader workflow"
+	@echo "                 (autograde: WORKERS=N local processes, SCHEDULER=tcp://HOST:PORT a Dask cluster)"
 	@echo "make gpu-notebooks   every chapter and solution notebook on the real data (GPU runner)"
 	@echo "DATA=real        use the real data sets (needs network) instead of the offline stand-ins"
 
@@ -111,23 +112,29 @@ bench-beewasp: $(INSTALLED)
 	$(PY) -m bench.beewasp
 
 ## Instructor workflow (nbgrader) ---------------------------------------------
-# Thin wrappers over nbgrader (tools/course.py); the assignments, their per-cell
-# time limits and the roster come from course.yml. ASSIGNMENT=name limits a
-# target to one assignment; FORCE=1 makes autograde grade everything again.
+# The instructor package, cnncourse.grading: the assignments, their time limits,
+# due dates and the roster come from course.yml. ASSIGNMENT=name limits a target
+# to one assignment; FORCE=1 makes autograde grade everything again; WORKERS=N
+# grades on N local worker processes (default: one per core); SCHEDULER=tcp://HOST:PORT
+# grades on a running Dask cluster instead.
 
-COURSE_TOOL := $(PY) tools/course.py
+COURSE_TOOL := $(PY) -m cnncourse.grading
 
 release: $(INSTALLED)
 	$(COURSE_TOOL) release $(ASSIGNMENT)
 
 autograde: $(INSTALLED)
-	$(COURSE_TOOL) autograde $(if $(FORCE),--force) $(ASSIGNMENT)
+	$(COURSE_TOOL) autograde $(if $(FORCE),--force) $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(ASSIGNMENT)
 
 feedback: $(INSTALLED)
 	$(COURSE_TOOL) feedback $(ASSIGNMENT)
 
 grades: $(INSTALLED)
 	$(COURSE_TOOL) grades --to grades.csv
+
+sync: $(INSTALLED)
+	$(COURSE_TOOL) sync
 
 clean:
 	rm -rf $(BUILD_DIR) .pytest_cache

@@ -15,8 +15,9 @@ assignment is autograded once per test session, all its submissions at once)::
     course.scores("filters")["solution"]  # {grade_id: points, ...}
 
 `autograde` runs `nbgrader autograde` itself, with the assignment's per-cell time
-limit from course.yml; `tool("autograde", ...)` runs the instructor's wrapper
-(tools/course.py, what `make autograde` runs) on the temporary course instead.
+limit from course.yml: the serial reference. `tool("autograde", ...)` runs the
+instructor's command line (`python -m cnncourse.grading`, what `make autograde`
+runs) on the temporary course instead.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
-import yaml
+
+from cnncourse.grading.course import load_course
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -93,33 +95,24 @@ class Course:
         self.nbgrader("generate_assignment", assignment, "--force")
         return self.root / "release" / assignment
 
-    def timeout(self, assignment: str) -> int | None:
-        """The assignment's per-cell time limit in course.yml (None if it has none)."""
-        course = yaml.safe_load((self.root / "course.yml").read_text()) if (self.root / "course.yml").exists() else {}
-        for entry in (course or {}).get("assignments") or []:
-            if entry.get("name") == assignment:
-                return entry.get("timeout")
-        return None
-
     def autograde(self, assignment: str, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
-        """`nbgrader autograde` of every submission of an assignment, with course.yml's time limit.
+        """nbgrader's own serial `nbgrader autograde` of every submission, with course.yml's cell timeout.
 
         Options in ``extra`` come last, so ``--Execute.timeout=...`` there wins.
         """
-        timeout = self.timeout(assignment)
-        limit = [f"--Execute.timeout={timeout}"] if timeout else []
-        return self.nbgrader("autograde", assignment, "--force", *limit, *extra, check=check)
+        timeout = load_course(self.root).assignment(assignment).timeout
+        return self.nbgrader("autograde", assignment, "--force", f"--Execute.timeout={timeout}", *extra, check=check)
 
     def tool(self, *args: str, check: bool = False, timeout: float = 3600) -> subprocess.CompletedProcess:
-        """Run the instructor's wrapper, tools/course.py, on this course (what the make targets run)."""
-        command = [sys.executable, str(ROOT / "tools" / "course.py"), "--root", str(self.root), *args]
+        """Run the instructor's command line on this course (what the make targets run)."""
+        command = [sys.executable, "-m", "cnncourse.grading", "--root", str(self.root), *args]
         result = subprocess.run(
             command, cwd=self.root, env=grading_env(), capture_output=True, text=True, timeout=timeout
         )
         with open(self.log, "a") as log:
             log.write(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}\n[exit {result.returncode}]\n")
         if check and result.returncode != 0:
-            raise RuntimeError(f"tools/course.py {' '.join(args)} failed (exit {result.returncode}); see {self.log}")
+            raise RuntimeError(f"python -m cnncourse.grading {' '.join(args)} failed (exit {result.returncode}); see {self.log}")
         return result
 
     # ---------------------------------------------------------------- notebooks

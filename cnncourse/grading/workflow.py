@@ -1,0 +1,342 @@
+"""The instructor's commands: release, autograde, feedback, grades, sync.
+
+``release``, ``feedback`` and ``grades`` are nbgrader's own commands run in the
+course folder. ``autograde`` is the engine: every submission is one task
+(:mod:`cnncourse.grading.job`) run on a Dask cluster
+(:mod:`cnncourse.grading.engine`); this process alone writes ``autograded/``
+and the gradebook, one submission at a time as results come in, so an
+interrupted run leaves a consistent gradebook and the next run grades only
+what is left.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .course import COURSE_FILE, Assignment, Course, CourseError
+from .job import CONFIG_FILE, Job, Result, assignment_gradebook, read_folder, record, write_autograded
+from .progress import Progress, clock
+
+BIN = Path(sys.executable).parent
+# What a grading kernel must see as the instructor's process sees it (data set choice, mirrors, logs).
+PASSED_ENV_PREFIXES = ("CNNCOURSE_", "TF_CPP_MIN_LOG_LEVEL", "PYTHONHASHSEED")
+
+
+# ---------------------------------------------------------------- nbgrader's own commands
+
+
+def nbgrader(course: Course, *args: str, quiet: bool = False) -> subprocess.CompletedProcess:
+    """Run one nbgrader command in the course folder; echo its output unless quiet."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    print(f"$ nbgrader {' '.join(args)}", flush=True)
+    result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course.root, env=env, capture_output=True, text=True)
+    if not quiet:
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+    return result
+
+
+def gradebook(course: Course):
+    """nbgrader's gradebook of the course (imported late: nbgrader is slow to import)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(course.gradebook_url, course.course_id or None)
+
+
+def release(course: Course, names: list[str]) -> int:
+    """`nbgrader generate_assignment` of each assignment: the student version in release/."""
+    listed = {a.name for a in course.assignments}
+    for folder in sorted((course.root / "source_notebooks").glob("*")):
+        if folder.is_dir() and folder.name not in listed:
+            print(f"warning: source_notebooks/{folder.name}/ is not listed in course.yml, so it is not released")
+    failed = [a.name for a in course.selected(names)
+              if nbgrader(course, "generate_assignment", a.name, "--force").returncode != 0]
+    if failed:
+        print(f"release failed for: {', '.join(failed)}")
+        return 1
+    sync_due_dates(course)
+    return 0
+
+
+def feedback(course: Course, names: list[str]) -> int:
+    """`nbgrader generate_feedback`: HTML for each autograded submission, hidden tests removed."""
+    status, done = 0, []
+    for assignment in course.selected(names):
+        if not list((course.root / "autograded").glob(f"*/{assignment.name}/{assignment.name}.ipynb")):
+            continue
+        if nbgrader(course, "generate_feedback", assignment.name, "--force").returncode != 0:
+            status = 1
+        done.append(assignment.name)
+    if done:
+        print(f"Feedback for {', '.join(done)} is in {course.root / 'feedback'}/<student>/<assignment>/.")
+    else:
+        print("No feedback to make: nothing is autograded yet (run `make autograde` first).")
+    return status
+
+
+def grades(course: Course, to: str) -> int:
+    """`nbgrader export`: one CSV row per student and assignment, with lateness."""
+    sync_roster(course)
+    sync_due_dates(course)
+    result = nbgrader(course, "export", f"--to={to}")
+    if result.returncode == 0:
+        print(f"Grades written to {Path(course.root, to)}")
+    return result.returncode
+
+
+def sync(course: Course) -> int:
+    """Roster, assignments and due dates of course.yml -> the gradebook."""
+    sync_roster(course)
+    sync_assignments(course, [a.name for a in course.available()])
+    sync_due_dates(course)
+    print(f"Gradebook knows {len(course.students)} student(s) of the roster and "
+          f"{', '.join(sorted(known_assignments(course))) or 'no assignment'}.")
+    return 0
+
+
+# ---------------------------------------------------------------- the gradebook
+
+
+def sync_roster(course: Course) -> None:
+    """Add or update every student of course.yml in the gradebook."""
+    with gradebook(course) as gb:
+        for s in course.students:
+            gb.update_or_create_student(s.id, first_name=s.first_name, last_name=s.last_name, email=s.email)
+
+
+def known_assignments(course: Course) -> set[str]:
+    """Assignments whose notebooks the gradebook knows."""
+    with gradebook(course) as gb:
+        return {a.name for a in gb.assignments if a.notebooks}
+
+
+def sync_assignments(course: Course, names: list[str]) -> None:
+    """Record in the gradebook the assignments it does not know yet, leaving release/ alone.
+
+    Autograding needs the instructor's cells (tests, checksums, points) in the
+    gradebook; `nbgrader generate_assignment` is what puts them there, so it runs
+    into a scratch folder instead of release/.
+    """
+    missing = [name for name in names if name not in known_assignments(course)]
+    for name in missing:
+        with tempfile.TemporaryDirectory(prefix="release-") as scratch:
+            result = nbgrader(course, "generate_assignment", name, "--force",
+                              f"--CourseDirectory.release_directory={scratch}", quiet=True)
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout + result.stderr)
+            raise CourseError(f"nbgrader generate_assignment {name} failed")
+
+
+def sync_due_dates(course: Course) -> None:
+    """The due date of each assignment the gradebook knows, from course.yml (None where it gives none)."""
+    with gradebook(course) as gb:
+        known = {a.name for a in gb.assignments}
+        for assignment in course.assignments:
+            if assignment.name in known:
+                gb.update_or_create_assignment(assignment.name, duedate=assignment.due_utc)
+
+
+# ---------------------------------------------------------------- autograde
+
+
+@dataclass
+class Outcome:
+    """What the report says of one submission."""
+
+    student: str
+    status: str  # "graded", "failed", "missing"
+    detail: str = ""
+    flags: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    score: float = 0.0
+    max_score: float = 0.0
+
+
+def submissions(course: Course, name: str) -> dict[str, Path]:
+    """Student id -> submitted/<student>/<name>/ for every student folder of the assignment."""
+    return {p.parent.name: p for p in sorted((course.root / "submitted").glob(f"*/{name}")) if p.is_dir()}
+
+
+def read_timestamp(folder: Path) -> tuple[bool, str]:
+    """(usable, text) of a submission's timestamp.txt; a missing file is usable (no time recorded)."""
+    from nbgrader.utils import parse_utc
+
+    path = folder / "timestamp.txt"
+    if not path.exists():
+        return True, ""
+    text = path.read_text(errors="replace").strip()
+    try:
+        parse_utc(text) if text else None
+    except (ValueError, OverflowError):
+        return False, text
+    return True, text
+
+
+def up_to_date(course: Course, assignment: str, student: str, folder: Path) -> bool:
+    """True when autograded/ already holds this submission, graded from the same timestamp.txt."""
+    graded = course.root / "autograded" / student / assignment
+    if not (graded / f"{assignment}.ipynb").exists():
+        return False
+    before = graded / "timestamp.txt"
+    now = folder / "timestamp.txt"
+    return (before.read_bytes() if before.exists() else b"") == (now.read_bytes() if now.exists() else b"")
+
+
+class Autograder:
+    """Everything one `autograde` run needs to know of the course, read once."""
+
+    def __init__(self, course: Course):
+        self.course = course
+        self.config = (course.root / CONFIG_FILE).read_text()
+        spec = yaml.safe_load((course.root / COURSE_FILE).read_text())
+        spec.pop("students", None)  # workers need the settings, not the roster
+        self.course_yml = yaml.safe_dump(spec, sort_keys=False)
+        self.env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_ENV_PREFIXES)}
+
+    def instructor_data(self, assignment: Assignment) -> tuple[bytes, dict[str, bytes], set[str]]:
+        """The assignment's gradebook, its non-notebook source files and its locked cells as released."""
+        from .preprocessors import released_source
+
+        template = assignment_gradebook(self.course.gradebook_url, self.course.course_id, assignment.name)
+        files = read_folder(self.course.root / "source_notebooks" / assignment.name, skip_notebooks=True)
+        with gradebook(self.course) as gb:
+            locked = {released_source(cell.source) for notebook in gb.find_assignment(assignment.name).notebooks
+                      for cell in notebook.source_cells if cell.locked}
+        return template, files, locked
+
+    def job(self, assignment: Assignment, student: str, folder: Path, template: bytes,
+            instructor_files: dict[str, bytes], timestamp_ok: bool) -> Job:
+        files = read_folder(folder)
+        if not timestamp_ok:
+            files.pop("timestamp.txt", None)
+        return Job(assignment.name, student, self.config, self.course_yml, template, instructor_files, files,
+                   assignment.timeout, assignment.time_limit, self.env)
+
+
+def autograde(course: Course, names: list[str], force: bool, workers: int | None = None,
+              scheduler: str | None = None, allow_unlisted: bool = True) -> int:
+    """Grade every submission of the named assignments; print the report; 1 if any was not graded."""
+    from . import engine
+    from .flags import notebook_flags
+
+    assignments = [a for a in course.selected(names) if submissions(course, a.name)]
+    if not assignments:
+        print("Nothing to grade: no submitted/<student>/<assignment>/ folder for the assignments of course.yml.")
+        return 0
+    sync_roster(course)
+    sync_assignments(course, [a.name for a in assignments])
+    sync_due_dates(course)
+    grader = Autograder(course)
+    roster = {s.id for s in course.students}
+    outcomes: dict[str, dict[str, Outcome]] = {}
+    jobs: list[Job] = []
+    for assignment in assignments:
+        template, instructor_files, locked = grader.instructor_data(assignment)
+        outcomes[assignment.name] = mine = {}
+        expected = f"{assignment.name}.ipynb"
+        for student, folder in submissions(course, assignment.name).items():
+            if student not in roster:
+                print(f"warning: {student} (submitted/{student}/) is not in course.yml's roster; graded anyway")
+            notebook = folder / expected
+            if not notebook.exists():
+                found = sorted(p.name for p in folder.glob("*.ipynb"))
+                hint = f" (found {', '.join(found)}: rename it to {expected})" if found else ""
+                mine[student] = Outcome(student, "missing", f"no {expected}{hint}")
+                continue
+            flags = notebook_flags(notebook.read_bytes(), locked)
+            timestamp_ok, text = read_timestamp(folder)
+            if not timestamp_ok:
+                print(f"warning: {student}: submitted/{student}/{assignment.name}/timestamp.txt holds {text[:40]!r}, "
+                      "which is not a time; graded as if it had none")
+            if not force and up_to_date(course, assignment.name, student, folder):
+                mine[student] = Outcome(student, "graded", "already graded", flags)
+                continue
+            mine[student] = Outcome(student, "pending", flags=flags)
+            jobs.append(grader.job(assignment, student, folder, template, instructor_files, timestamp_ok))
+
+    started = time.monotonic()
+    where = f"the Dask cluster at {scheduler}" if scheduler else \
+        f"{workers or engine.default_workers()} local worker process(es)"
+    print(f"autograde: {len(jobs)} submission(s) to grade on {where}", flush=True)
+    progress = Progress(len(jobs))
+    interrupted = False
+    try:
+        if jobs:
+            with engine.cluster(workers, scheduler) as client:
+                for result in engine.run(client, jobs):
+                    outcome = outcomes[result.assignment][result.student]
+                    _keep(course, result, outcome)
+                    progress.update(failed=result.status != "graded")
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        progress.close()
+    print(f"autograde took {clock(time.monotonic() - started)} for {len(jobs)} submission(s)")
+
+    _fill_scores(course, outcomes)
+    problems = []
+    for assignment in assignments:
+        mine = outcomes[assignment.name]
+        print_report(assignment.name, mine)
+        problems += [f"{assignment.name}/{o.student}" for o in mine.values() if o.status != "graded"]
+    if interrupted:
+        print("\nInterrupted: every submission reported as graded above is in the gradebook; "
+              "run `make autograde` again to grade the rest.")
+        return 130
+    if problems:
+        print(f"\nNot graded ({len(problems)}): {', '.join(problems)}. Every other submission was graded;"
+              " the reasons are above.")
+        return 1
+    return 0
+
+
+def _keep(course: Course, result: Result, outcome: Outcome) -> None:
+    """Record a finished submission: the gradebook first, then autograded/ (so a file means a grade)."""
+    outcome.restored = result.restored
+    if result.status != "graded":
+        outcome.status, outcome.detail = "failed", result.reason
+        _append_log(course, result)
+        return
+    record(course.gradebook_url, course.course_id, result)
+    write_autograded(course.root / "autograded" / result.student / result.assignment, result)
+    outcome.status = "graded"
+    _append_log(course, result)
+
+
+def _append_log(course: Course, result: Result) -> None:
+    """Keep nbgrader's log of every submission in .nbgrader.log, as a serial run would."""
+    with open(course.root / ".nbgrader.log", "a") as log:
+        log.write(f"\n===== {result.key} ({result.status}, {result.seconds:.1f} s on {result.worker})\n{result.log}")
+
+
+def _fill_scores(course: Course, outcomes: dict[str, dict[str, Outcome]]) -> None:
+    with gradebook(course) as gb:
+        for name, mine in outcomes.items():
+            maximum = gb.find_assignment(name).max_score
+            for outcome in mine.values():
+                if outcome.status == "graded":
+                    outcome.score = gb.find_submission(name, outcome.student).score
+                    outcome.max_score = maximum
+
+
+def print_report(assignment: str, outcomes: dict[str, Outcome]) -> None:
+    print(f"\n{assignment}: {len(outcomes)} submission(s)")
+    for student in sorted(outcomes):
+        o = outcomes[student]
+        if o.status == "graded":
+            line = f"  {o.student:<20} {o.score:g} / {o.max_score:g}"
+        else:
+            line = f"  {o.student:<20} {o.status.upper()}: {o.detail or 'interrupted before it was graded'}"
+        if o.restored:
+            line += f"   [restored: {', '.join(o.restored)}]"
+        if o.flags:
+            line += f"   [review: {', '.join(o.flags)}]"
+        print(line)
