@@ -11,13 +11,27 @@ import copy
 from pathlib import Path
 
 import pytest
+import yaml
 
 from notebook_numbers import STATEMENTS, release
 from prose_numbers import ALLOWED, MIN_DIGITS, prose, significant_digits, typed_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted((ROOT / "book").rglob("*.md"))
-ASSIGNMENTS = sorted(p.name for p in (ROOT / "release").iterdir() if (p / f"{p.name}.ipynb").exists())
+
+
+def _toc_files(node) -> list[str]:
+    """Every 'file' (and 'root') entry of _toc.yml, in order."""
+    if isinstance(node, dict):
+        own = [node[key] for key in ("root", "file") if key in node]
+        return own + [f for value in node.values() for f in _toc_files(value)]
+    if isinstance(node, list):
+        return [f for item in node for f in _toc_files(item)]
+    return []
+
+
+TOC = _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
+PAGES = [ROOT / f"{f}.md" for f in TOC if (ROOT / f"{f}.md").exists()]
+ASSIGNMENTS = [Path(f).name for f in TOC if f.startswith("release/")]
 
 
 def page_offenders(text: str) -> list[str]:
@@ -43,7 +57,9 @@ def notebook_offenders(notebook, assignment: str) -> list[str]:
 
 
 def test_the_pages_are_found():
+    """Every chapter of the table of contents is a Markdown page or a released notebook."""
     assert len(PAGES) >= 15 and len(ASSIGNMENTS) >= 4
+    assert len(PAGES) + len(ASSIGNMENTS) == len(TOC)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT / "book")))
