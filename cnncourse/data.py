@@ -483,7 +483,7 @@ def load_beewasp(expected: dict[str, int] | None = None) -> Path:
 # not exported here.
 
 CIFAR10_COUNTS = {"train": 50_000, "test": 10_000}  # images per split in the real archive
-CIFAR10_CLASS_COUNT = 6_000  # images of each of the ten classes, training and test together
+CIFAR10_IMAGES_PER_CLASS = 6_000  # images of each of the ten classes, training and test together
 CIFAR10_ARCHIVE_BYTES = 170_498_071  # size of cifar-10-python.tar.gz, what the first load downloads
 
 CIFAR10 = register(

@@ -109,8 +109,8 @@ def _options(name: str) -> Callable:
 def _cifar10_total(_notebook) -> list[float]:
     data = _cifar10_data()
     total = data.CIFAR10_COUNTS["train"] + data.CIFAR10_COUNTS["test"]
-    assert data.CIFAR10_CLASS_COUNT * 10 == total
-    return [float(total), *_cifar10_image_size(), float(data.CIFAR10_CLASS_COUNT), 10.0]
+    assert data.CIFAR10_IMAGES_PER_CLASS * 10 == total
+    return [float(total), *_cifar10_image_size(), float(data.CIFAR10_IMAGES_PER_CLASS), 10.0]
 
 
 def _cifar10_split(notebook) -> list[float]:
@@ -214,7 +214,7 @@ STATEMENTS = [
               lambda nb: [float(round(_cifar10_data().CIFAR10_ARCHIVE_BYTES / 1e6))],
               "cnncourse.data.CIFAR10_ARCHIVE_BYTES"),
     Statement("cifar10", r"holds ([\d,]+) colour images of (\d+) × (\d+) pixels, ([\d,]+) in each of (\w+) classes",
-              _cifar10_total, "cnncourse.data.CIFAR10_COUNTS and CIFAR10_CLASS_COUNT"),
+              _cifar10_total, "cnncourse.data.CIFAR10_COUNTS and CIFAR10_IMAGES_PER_CLASS"),
     Statement("cifar10", r"split into ([\d,]+) training and ([\d,]+) test images",
               lambda nb: [float(v) for v in _cifar10_data().CIFAR10_COUNTS.values()], "cnncourse.data.CIFAR10_COUNTS"),
     Statement("cifar10", r"`N_VALID` = ([\d,]+) training images", lambda nb: [float(code_constant(nb, "N_VALID"))],
