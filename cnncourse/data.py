@@ -185,13 +185,18 @@ def fetch(name: str) -> Path:
 
 # --------------------------------------------------------------------------- MNIST
 
+MNIST_COUNTS = {"train": 60_000, "test": 10_000}  # images per split in the real mnist.npz
+
 MNIST = register(
     DataSource(
         name="mnist",
         url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
         filename="mnist.npz",
         sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
-        description="the real MNIST data set (60,000 training and 10,000 test images of 28×28 pixels)",
+        description=(
+            f"the real MNIST data set ({MNIST_COUNTS['train']:,} training and {MNIST_COUNTS['test']:,} "
+            "test images of 28×28 pixels)"
+        ),
         standin_description=(
             "the offline stand-in for MNIST: scikit-learn's 1,797 real handwritten digits, "
             "upscaled from 8×8 to 28×28 pixels"
@@ -477,6 +482,10 @@ def load_beewasp(expected: dict[str, int] | None = None) -> Path:
 # homework asks students to write that list themselves, so it is deliberately
 # not exported here.
 
+CIFAR10_COUNTS = {"train": 50_000, "test": 10_000}  # images per split in the real archive
+CIFAR10_IMAGES_PER_CLASS = 6_000  # images of each of the ten classes, training and test together
+CIFAR10_ARCHIVE_BYTES = 170_498_071  # size of cifar-10-python.tar.gz, what the first load downloads
+
 CIFAR10 = register(
     DataSource(
         name="cifar10",
@@ -485,8 +494,8 @@ CIFAR10 = register(
         # The archive's SHA-256, as keras.datasets.cifar10 checks it.
         sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
         description=(
-            "the real CIFAR-10 data set (50,000 training and 10,000 test colour images of 32×32 pixels "
-            "in ten classes, from the University of Toronto)"
+            f"the real CIFAR-10 data set ({CIFAR10_COUNTS['train']:,} training and {CIFAR10_COUNTS['test']:,} "
+            "test colour images of 32×32 pixels in ten classes, from the University of Toronto)"
         ),
         standin_description=(
             "the offline stand-in for CIFAR-10: generated 32×32 colour scenes in ten classes, each an object "

@@ -26,9 +26,11 @@ def release_notebook(assignment: str) -> Path:
 
 
 def question_table(assignment: str):
-    """One row per question (a `##` heading): its autograded test cells and points.
+    """One row per graded section (a `##` heading): its autograded test cells and points.
 
-    Questions without a graded cell (reading, optional exercises) are left out.
+    A section may hold several questions (the CIFAR-10 notebook numbers its
+    questions in `###` headings inside the sections). Sections without a graded
+    cell (reading, optional exercises) are left out.
     Returns a pandas DataFrame indexed by the question's heading.
     """
     import pandas as pd

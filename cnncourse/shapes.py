@@ -3,9 +3,10 @@ counts and receptive fields.
 
 Everything here is plain integer arithmetic with no array library, so the
 chapters can state a formula, call the function, and compare it with a real
-Keras layer. Conventions follow "A guide to convolution arithmetic" (Dumoulin &
-Visin): ``n`` input size, ``k`` kernel size, ``p`` zero padding on each side,
-``s`` stride, ``d`` dilation.
+Keras layer. The relationships are those of "A guide to convolution arithmetic"
+(Dumoulin & Visin), which writes ``i`` for the input size and ``o`` for the
+output size; this course writes ``n`` for the input size (and keeps ``o``),
+``k`` kernel size, ``p`` zero padding on each side, ``s`` stride, ``d`` dilation.
 """
 
 from __future__ import annotations
@@ -114,12 +115,26 @@ def transposed_output_size(n: int, k: int, p: int = 0, s: int = 1, output_paddin
     It inverts :func:`output_size` in shape: a convolution with (k, p, s) maps
     this output back to size n. ``output_padding`` (< s) picks among the sizes
     that the forward convolution's floor maps onto the same n.
+
+    Settings whose padding crops away the whole output (size < 1, for example
+    n=1, k=1, s=1, p=1) raise ``ValueError``, as impossible shapes do in
+    :func:`output_size`.
     """
     _check_positive("input size", n)
+    _check_positive("kernel size", k)
     _check_positive("stride", s)
+    if int(p) != p or p < 0:
+        raise ValueError(f"padding cannot be negative, got {p!r}")
     if not 0 <= output_padding < s:
         raise ValueError(f"output_padding must be smaller than the stride {s}, got {output_padding}")
-    return (n - 1) * s - 2 * p + k + output_padding
+    uncropped = (n - 1) * s + k + output_padding
+    size = uncropped - 2 * p
+    if size < 1:
+        raise ValueError(
+            f"padding {p} on each side crops the whole transposed output: (n - 1)s + k + output_padding "
+            f"= {uncropped} but 2p = {2 * p}, leaving size {size} (n={n}, k={k}, s={s})"
+        )
+    return size
 
 
 def _pair(value) -> tuple[int, int]:

@@ -80,13 +80,32 @@ def test_same_padding_puts_the_odd_zero_after():
         assert output_size(n, k, (before, after), s) == math.ceil(n / s)
 
 
+def _croppable(n, k, p, s, a):
+    """Whether padding p leaves at least one row of the transposed output."""
+    return (n - 1) * s + k + a - 2 * p >= 1
+
+
 def test_transposed_size_inverts_the_convolution_shape():
     for n, k, p, s in itertools.product(range(1, 8), range(1, 6), range(3), range(1, 4)):
         for a in range(s):
-            o = transposed_output_size(n, k, p, s, a)
-            if o < 1 or k > o + 2 * p:
-                continue
-            assert output_size(o, k, p, s) == n
+            if _croppable(n, k, p, s, a):
+                assert output_size(transposed_output_size(n, k, p, s, a), k, p, s) == n
+
+
+def test_transposed_size_below_one_raises():
+    """Every setting whose cropping leaves nothing raises, with the sizes in the message."""
+    impossible = [
+        (n, k, p, s, a)
+        for n, k, p, s in itertools.product(range(1, 5), range(1, 4), range(4), range(1, 4))
+        for a in range(s)
+        if not _croppable(n, k, p, s, a)
+    ]
+    assert (1, 1, 1, 1, 0) in impossible  # (1 - 1)·1 + 1 - 2·1 = -1
+    assert (1, 2, 1, 1, 0) in impossible  # exactly 0
+    for setting in impossible:
+        with pytest.raises(ValueError, match="crops the whole transposed output"):
+            transposed_output_size(*setting)
+    assert transposed_output_size(1, 3, 1, 1) == 1  # the smallest possible output still works
 
 
 @pytest.mark.parametrize(
@@ -106,6 +125,9 @@ def test_transposed_size_inverts_the_convolution_shape():
         (lambda: pool_output_size(8, 2, padding="full"), "pooling padding"),
         (lambda: transposed_output_size(4, 3, 0, 2, 2), "output_padding"),
         (lambda: transposed_output_size(4, 3, 0, 0), "stride"),
+        (lambda: transposed_output_size(1, 1, 1, 1), "leaving size -1"),
+        (lambda: transposed_output_size(4, 0), "kernel size"),
+        (lambda: transposed_output_size(4, 3, -1), "negative"),
         (lambda: same_padding(0, 3), "input size"),
         (lambda: padding_amounts("causal", 5, 3), "padding"),
     ],
@@ -185,9 +207,9 @@ def test_pool_output_size_matches_keras():
 def test_transposed_output_size_matches_keras():
     for n, k, p, s in itertools.product((2, 5), (1, 2, 3, 4), (0, 1), (1, 2, 3)):
         for a in range(s):
-            o = transposed_output_size(n, k, p, s, a)
-            if o < 1:  # cropping would leave nothing
+            if not _croppable(n, k, p, s, a):  # cropping would leave nothing: raises, tested above
                 continue
+            o = transposed_output_size(n, k, p, s, a)
             layers = [keras.layers.Conv2DTranspose(1, k, strides=s, output_padding=a)]
             if p:
                 layers.append(keras.layers.Cropping2D(p))
