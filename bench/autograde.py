@@ -5,9 +5,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from nbgrader_course import Course  # noqa: E402 (the tests' harness: a real course in a temporary folder)
+from cnncourse.grading.trial import Course
 
 
 def solution_autograde_seconds(assignment: str) -> float:

@@ -15,7 +15,7 @@ Measured in one run, on the offline stand-in (whatever the shell says):
 2. With the model: one training epoch of the homework's network
    (cnncourse.models.beewasp_cnn, SGD as in the homework) on each pipeline,
    after a warm-up epoch. On a 2-core CPU the model's compute dominates.
-3. Autograde: a throwaway copy of the course (tests/nbgrader_course.py), the
+3. Autograde: a throwaway copy of the course (cnncourse.grading.trial), the
    solution handed in once, and the wall time of `nbgrader autograde` for it
    (kernel start, data, 20 training epochs and every test included).
 

@@ -8,7 +8,7 @@
    One epoch warms up (graph tracing); the next epoch is timed. Prints images per
    second for training (forward and backward passes, batches of 32) and for the
    validation pass that follows every epoch.
-2. Autograde: a throwaway copy of the course (tests/nbgrader_course.py), the
+2. Autograde: a throwaway copy of the course (cnncourse.grading.trial), the
    solution handed in once, and the wall time of `nbgrader autograde` for it,
    kernel start, data generation, training and every test included.
 

@@ -1,12 +1,22 @@
-"""Time the autograding of a class: 30 generated conv-arithmetic submissions.
+"""Grading a class: nbgrader serial against the engine with 1 and 2 workers.
 
-    .venv/bin/python -m bench.grade [--students 30] [--keep]
+    make bench-grade        (or: .venv/bin/python -m bench.grade [--students 30] [--beewasp 6])
 
-Copies the course into a temporary folder, hands in one submission per student
-(the solution with, at random but seeded, some answers left as the untouched stub
-and some answered wrongly), then runs what `make autograde` runs,
-`tools/course.py autograde conv-arithmetic`, and prints the seconds per submission
-and the total. The target is under 6 s per submission on a 2-core machine.
+From one run, on the offline stand-ins: the same class of conv-arithmetic
+submissions (the solution with, at random but seeded, some answers left as the
+stub and some answered wrongly) and of bee/wasp submissions is graded three
+times, each in its own throwaway copy of the course:
+
+* nbgrader serial: `nbgrader autograde` of the whole class in one process;
+* the engine with 1 worker and with 2 workers: `python -m cnncourse.grading
+  autograde --workers N`, what `make autograde WORKERS=N` runs.
+
+For each: wall time, time per submission, speed-up over serial, and whether
+every per-cell grade equals nbgrader's. For bee/wasp it also prints where one
+grading spends its time (kernel start, imports, data, training, tests), read
+from the autograded notebook's cell timings. Targets on a 2-core machine: at
+least 1.8x on conv-arithmetic with 2 workers; bee/wasp at most 24 s per
+submission per worker.
 """
 
 from __future__ import annotations
@@ -14,20 +24,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
-import resource
 import shutil
-import sys
+import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from cnncourse.grading.trial import Course, nbgrader_cell
 
-from nbgrader_course import Course, nbgrader_cell  # noqa: E402
-
-A = "conv-arithmetic"
-TARGET = 6.0
+TARGET_SPEEDUP = 1.8
+TARGET_BEEWASP_S = 24.0
 WRONG = {
     "output-size-answer": "def conv_output_size(n, k, p=0, s=1):\n    return (n + p - k) // s + 1",
     "stride-misfit-answer": "def unread_inputs(n, k, s):\n    return (n - k) // s",
@@ -39,65 +45,119 @@ WRONG = {
     "conv1d-answer": "def conv1d(x, w, p=0, s=1):\n    return conv1d_broken(x, w, p, s)",
 }
 
+os.environ["CNNCOURSE_DATA"] = "standin"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-def make_class(course: Course, students: int, seed: int = 0) -> None:
+
+def hand_in(course: Course, assignment: str, students: int, seed: int = 0) -> None:
+    """A seeded class: each answer is right, left as the stub, or (conv-arithmetic) wrong."""
     rng = random.Random(seed)
-    solution, stub = course.solved_release(A), course.release_notebook(A)
+    solution, stub = course.solved_release(assignment), course.release_notebook(assignment)
     stubs = {nbgrader_cell(c)["grade_id"]: c.source for c in stub.cells if nbgrader_cell(c).get("solution")}
     for number in range(1, students + 1):
         notebook = solution
         for grade_id, source in stubs.items():
-            draw = rng.random()
-            question = grade_id.removeprefix(f"{A}-")
-            if draw < 0.2:
+            draw, question = rng.random(), grade_id.removeprefix(f"{assignment}-")
+            if draw < 0.15 and (assignment == "conv-arithmetic" or number > 1):
                 notebook = Course.with_answer(notebook, grade_id, source)
-            elif draw < 0.35 and question in WRONG:
+            elif draw < 0.3 and question in WRONG:
                 notebook = Course.with_answer(notebook, grade_id, WRONG[question])
-        course.submit(A, f"bench{number:02d}", notebook)
+        course.submit(assignment, f"bench{number:02d}", notebook)
+
+
+def timed(label: str, run) -> float:
+    started = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - started
+    if getattr(result, "returncode", 0) not in (0,):
+        print(result.stdout[-2000:] + result.stderr[-2000:])
+        raise SystemExit(f"bench-grade: {label} failed (exit {result.returncode})")
+    return seconds
+
+
+def compare(assignment: str, students: int) -> list[tuple[str, float, bool]]:
+    """Grade one class three ways; (label, seconds, grades identical to serial) for each."""
+    base = Path(tempfile.mkdtemp(prefix=f"cnncourse-bench-{assignment}-"))
+    try:
+        template = Course(base / "template", [assignment])
+        template.generate(assignment)
+        hand_in(template, assignment, students)
+        runs = []
+        for label, args in (("nbgrader serial", None), ("engine, 1 worker", ["--workers", "1"]),
+                            ("engine, 2 workers", ["--workers", "2"])):
+            shutil.copytree(template.root, base / label)
+            course = Course.existing(base / label)
+            if args is None:
+                seconds = timed(label, lambda: course.autograde(assignment))
+            else:
+                seconds = timed(label, lambda: course.tool("autograde", *args, assignment))
+            runs.append((label, seconds, course.scores(assignment), course))
+        reference = runs[0][2]
+        if len(reference) != students:
+            raise SystemExit(f"bench-grade: nbgrader graded {len(reference)} of {students} {assignment} submissions")
+        report(assignment, students, [(label, s, scores == reference) for label, s, scores, _ in runs])
+        if assignment == "beewasp":
+            where_the_time_goes(template, assignment)
+        return [(label, s, scores == reference) for label, s, scores, _ in runs]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def report(assignment: str, students: int, runs: list[tuple[str, float, bool]]) -> None:
+    serial = runs[0][1]
+    load = os.getloadavg()[0]
+    print(f"\n{assignment}: {students} submissions, {os.cpu_count()} CPU cores, load average {load:.1f}")
+    print(f"  {'':<20}{'wall s':>9}{'s/submission':>14}{'speed-up':>10}   grades")
+    for label, seconds, same in runs:
+        print(f"  {label:<20}{seconds:>9.1f}{seconds / students:>14.2f}{serial / seconds:>9.2f}x   "
+              f"{'identical to serial' if same else 'DIFFERENT from serial'}")
+    two = runs[2][1]
+    if assignment == "conv-arithmetic":
+        met = serial / two >= TARGET_SPEEDUP
+        print(f"  target: at least {TARGET_SPEEDUP}x with 2 workers: {'met' if met else 'NOT met'}")
+    else:
+        per_worker = two / students * 2
+        print(f"  per submission per worker (2 workers): {per_worker:.1f} s (target at most {TARGET_BEEWASP_S:g} s: "
+              f"{'met' if per_worker <= TARGET_BEEWASP_S else 'NOT met'})")
+
+
+def where_the_time_goes(course: Course, assignment: str) -> None:
+    """Kernel start, then the largest cells, of the solution run once as a grading kernel runs it."""
+    from nbclient import NotebookClient
+
+    notebook = course.solved_release(assignment)
+    folder = course.root / "profile"
+    folder.mkdir()
+    client = NotebookClient(notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    started = time.perf_counter()
+    with client.setup_kernel():
+        kernel_start = time.perf_counter() - started
+        spans = []
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            before = time.perf_counter()
+            client.execute_cell(cell, index)
+            spans.append((time.perf_counter() - before, nbgrader_cell(cell).get("grade_id") or cell.get("id", "?")))
+    total = time.perf_counter() - started
+    print(f"  where one bee/wasp grading spends its time ({total:.1f} s, the solution in one kernel):")
+    print(f"    {kernel_start:6.1f} s  kernel start")
+    largest = sorted(spans, reverse=True)[:6]
+    for seconds, label in largest:
+        print(f"    {seconds:6.1f} s  {label}")
+    print(f"    {sum(s for s, _ in spans) - sum(s for s, _ in largest):6.1f} s  the other {len(spans) - 6} cells")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--keep", action="store_true", help="keep the temporary course folder")
+    parser.add_argument("--students", type=int, default=30, help="conv-arithmetic submissions (default 30)")
+    parser.add_argument("--beewasp", type=int, default=6, help="bee/wasp submissions (default 6; 0 skips)")
     args = parser.parse_args(argv)
-
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"cnncourse-bench-grade-{os.getpid()}"
-    try:
-        course = Course(folder, [A])
-        course.generate(A)
-        make_class(course, args.students)
-        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        result = course.tool("autograde", A)
-        total = time.perf_counter() - started
-        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-        graded = course.scores(A)
-        if result.returncode != 0 or len(graded) != args.students:
-            print(result.stdout[-3000:] + result.stderr[-3000:])
-            print(f"bench-grade: only {len(graded)} of {args.students} submissions were graded; see {course.log}")
-            return 1
-        inner = re.search(r"autograde took ([\d.]+) s", result.stdout)
-        per = total / args.students
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        totals = sorted(sum(s.values()) for s in graded.values())
-        print(f"bench-grade: {args.students} conv-arithmetic submissions autograded "
-              f"(scores {totals[0]:g} to {totals[-1]:g} of 16) on {os.cpu_count()} CPU cores, load average {load:.1f}")
-        if inner:
-            print(f"  nbgrader autograde itself: {float(inner.group(1)):.1f} s")
-        print(f"  total: {total:.1f} s (make autograde: roster sync, nbgrader, report)")
-        print(f"  per submission: {per:.2f} s  (target < {TARGET:g} s: {'met' if per < TARGET else 'NOT met'})")
-        # nbgrader and the kernel it starts take turns, so on an idle machine the wall
-        # time is close to the CPU time; on a busy one the wall time grows with the load.
-        print(f"  CPU time (nbgrader and the kernels): {cpu:.1f} s, {cpu / args.students:.2f} s per submission")
-        return 0
-    finally:
-        if args.keep:
-            print(f"course kept in {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+    results = compare("conv-arithmetic", args.students)
+    if args.beewasp:
+        results += compare("beewasp", args.beewasp)
+    return 0 if all(same for _, _, same in results) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -216,7 +216,7 @@ def grade_one(job: Job) -> Result:
             outcome, timed_out = _autograde(root, job)
         result = _collect(root, job, outcome, timed_out)
     result.seconds = time.monotonic() - started
-    result.worker = f"{socket.gethostname()}:{os.getpid()}"
+    result.worker = f"{socket.gethostname()} (pid {os.getpid()})"
     return result
 
 
