@@ -65,9 +65,11 @@ c.Execute.interrupt_on_timeout = True
 c.Execute.iopub_timeout = 10
 c.Execute.raise_on_iopub_timeout = False
 
-# Keep feedback and the gradebook readable when a submission prints without end.
+# Keep feedback and the gradebook readable when a submission prints without end:
+# at most 1000 lines and 100,000 characters of text output per cell.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+c.LimitOutputSize.max_chars = 100_000
 
 # The instructor's cells are the ones that run: put back every test and locked cell
 # a student deleted or edited, and trust only the gradebook's metadata
@@ -85,7 +87,7 @@ c.Autograde.autograde_preprocessors = [
     PLUGINS + "GradingExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
+    PLUGINS + "LimitOutputSize",
     PLUGINS + "PassIfNoError",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",

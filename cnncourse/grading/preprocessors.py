@@ -8,11 +8,14 @@ becomes points, and what feedback shows.
 
 from __future__ import annotations
 
+import html
+import json
+
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import ClearHiddenTests, Execute, OverwriteCells, SaveAutoGrades
-from traitlets import Bool
+from nbgrader.preprocessors import ClearHiddenTests, Execute, LimitOutput, OverwriteCells, SaveAutoGrades
+from traitlets import Bool, Integer
 
 from .kernel import GradingKernelManager
 
@@ -217,22 +220,123 @@ class PassIfNoError(SaveAutoGrades):
         self.gradebook.db.commit()
 
 
+class LimitOutputSize(LimitOutput):
+    """nbgrader's LimitOutput, which counts lines, with a limit on characters too.
+
+    500 printed lines of 100 kB each pass a line limit and make a 50 MB
+    autograded notebook and feedback page. Here every text output of a cell
+    (printed streams, displayed values, error messages) shares ``max_chars``
+    characters, and a picture or other binary output larger than
+    ``max_binary_bytes`` is replaced by a note.
+    """
+
+    max_chars = Integer(100_000, help="characters of text output kept per cell (-1: no limit)").tag(config=True)
+    max_binary_bytes = Integer(2_000_000, help="bytes of one binary output (a picture) kept").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.cell_type == "code" and self.max_chars != -1:
+            budget = [self.max_chars]
+            for output in cell.outputs:
+                self._limit_output(output, budget)
+        return cell, resources
+
+    def _limit_output(self, output, budget: list[int]) -> None:
+        if output.output_type == "stream":
+            output.text = self._cut(output.text, budget)
+        elif output.output_type == "error":
+            output.evalue = self._cut(output.evalue, budget)
+            output.traceback = [self._cut(line, budget) for line in output.traceback]
+        elif "data" in output:
+            for mime, value in list(output.data.items()):
+                text = value if isinstance(value, str) else "".join(value) if isinstance(value, list) else str(value)
+                if mime.startswith("text/") or mime.endswith("json"):
+                    output.data[mime] = self._cut(text, budget) if isinstance(value, str) else value
+                elif len(text) > self.max_binary_bytes:
+                    output.data = {"text/plain": f"... {mime} output of {len(text):,} bytes left out ..."}
+                    return
+
+    @staticmethod
+    def _cut(text: str, budget: list[int]) -> str:
+        if len(text) <= budget[0]:
+            budget[0] -= len(text)
+            return text
+        kept, budget[0] = text[: budget[0]], 0
+        return kept + f"\n... Output truncated ({len(text) - len(kept):,} characters) ..."
+
+
 class FeedbackWithoutHiddenTests(ClearHiddenTests):
-    """Feedback that shows no hidden test, neither its code nor its traceback.
+    """Feedback that shows no hidden test, by any route a student controls.
 
     nbgrader's feedback shows the autograded notebook, where the hidden tests are
-    back in the test cells. This removes them and cuts an error in such a cell
-    down to its last line (for example ``AssertionError: hidden test: a stride
-    that does not fit``), because a traceback quotes the failing test's code.
+    back in the test cells. This removes them from the instructor's test cells
+    (and only there: a student's own cell that quotes the markers is shown as
+    written), cuts an error in a test cell down to its last line (for example
+    ``AssertionError: hidden test: a stride that does not fit``), because a
+    traceback quotes the failing test's code, and blanks every hidden-test line
+    wherever it shows up in an output: a cell that prints ``In`` or ``_ih`` after
+    grading, or an error that quotes its caller's source.
     """
 
     enforce_metadata = Bool(False, help="A student's own cell may quote the markers.").tag(config=True)
+    min_hidden_line = Integer(6, help="Hidden-test lines shorter than this are not searched for in outputs."
+                              ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        forms = {form for line in self._hidden_lines(nb) for form in self._spellings(line)}
+        self._hidden = sorted(forms, key=len, reverse=True)
+        return super().preprocess(nb, resources)
+
+    @staticmethod
+    def _spellings(line: str) -> set[str]:
+        """A line as it appears printed, inside a printed string or list (``print(In)``), in JSON and in HTML."""
+        return {line, repr(line)[1:-1], repr(line.replace("'", '"'))[1:-1], json.dumps(line)[1:-1],
+                html.escape(line), html.escape(line, quote=False)}
+
+    def _hidden_lines(self, nb) -> set[str]:
+        lines = set()
+        for cell in nb.cells:
+            if not self._is_instructor_test(cell):
+                continue
+            inside = False
+            for line in cell.source.splitlines():
+                if self.begin_test_delimeter in line:
+                    inside = True
+                elif self.end_test_delimeter in line:
+                    inside = False
+                elif inside and len(line.strip()) >= self.min_hidden_line:
+                    lines.add(line.strip())
+        return lines
+
+    @staticmethod
+    def _is_instructor_test(cell) -> bool:
+        return cell.cell_type == "code" and utils.is_grade(cell) and utils.is_locked(cell)
 
     def preprocess_cell(self, cell, resources, cell_index):
-        had_hidden_tests = self.begin_test_delimeter in cell.source
-        cell, resources = super().preprocess_cell(cell, resources, cell_index)
-        if had_hidden_tests and cell.cell_type == "code":
-            for output in cell.outputs:
-                if output.output_type == "error":
-                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        if self._is_instructor_test(cell):
+            had_hidden_tests = self.begin_test_delimeter in cell.source
+            cell, resources = super().preprocess_cell(cell, resources, cell_index)
+            if had_hidden_tests:
+                for output in cell.outputs:
+                    if output.output_type == "error":
+                        output.traceback = [f"{output.ename}: {output.evalue}"]
+        for output in cell.get("outputs", []):
+            self._blank_hidden_lines(output)
         return cell, resources
+
+    def _blank_hidden_lines(self, output) -> None:
+        if output.output_type == "stream":
+            output.text = self._blank(output.text)
+        elif output.output_type == "error":
+            output.evalue = self._blank(output.evalue)
+            output.traceback = [self._blank(line) for line in output.traceback]
+        elif "data" in output:
+            for mime, value in output.data.items():
+                if isinstance(value, str) and (mime.startswith("text/") or mime.endswith("json")):
+                    output.data[mime] = self._blank(value)
+
+    def _blank(self, text: str) -> str:
+        for line in self._hidden:
+            if line in text:
+                text = text.replace(line, "[hidden test]")
+        return text

@@ -201,24 +201,57 @@ class Autograder:
         self.course_yml = yaml.safe_dump(spec, sort_keys=False)
         self.env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_ENV_PREFIXES)}
 
-    def instructor_data(self, assignment: Assignment) -> tuple[bytes, dict[str, bytes], set[str]]:
-        """The assignment's gradebook, its non-notebook source files and its locked cells as released."""
+    def instructor_data(self, assignment: Assignment) -> InstructorData:
         from .preprocessors import released_source
 
         template = assignment_gradebook(self.course.gradebook_url, self.course.course_id, assignment.name)
         files = read_folder(self.course.root / "source_notebooks" / assignment.name, skip_notebooks=True)
         with gradebook(self.course) as gb:
-            locked = {released_source(cell.source) for notebook in gb.find_assignment(assignment.name).notebooks
-                      for cell in notebook.source_cells if cell.locked}
-        return template, files, locked
+            cells = [cell for notebook in gb.find_assignment(assignment.name).notebooks
+                     for cell in notebook.source_cells]
+            locked = {released_source(cell.source) for cell in cells if cell.locked}
+            names = {cell.name for cell in cells}
+        return InstructorData(template, files, locked, names)
 
-    def job(self, assignment: Assignment, student: str, folder: Path, template: bytes,
-            instructor_files: dict[str, bytes], timestamp_ok: bool) -> Job:
+    def job(self, assignment: Assignment, student: str, folder: Path, data: InstructorData,
+            timestamp_ok: bool) -> Job:
         files = read_folder(folder)
         if not timestamp_ok:
             files.pop("timestamp.txt", None)
-        return Job(assignment.name, student, self.config, self.course_yml, template, instructor_files, files,
+        return Job(assignment.name, student, self.config, self.course_yml, data.gradebook, data.files, files,
                    assignment.timeout, assignment.time_limit, self.env)
+
+
+@dataclass
+class InstructorData:
+    """What grading one assignment needs from the instructor, read once per run."""
+
+    gradebook: bytes  # a gradebook holding only this assignment's cells
+    files: dict[str, bytes]  # non-notebook files of source_notebooks/<assignment>/
+    locked_sources: set[str]  # the locked cells as released (not the student's code)
+    cell_names: set[str]  # grade ids of the assignment's instructor cells
+
+
+def foreign_notebook(data: bytes, cell_names: set[str]) -> str:
+    """Why a submitted notebook is not this assignment's, or '' when it may be.
+
+    A notebook whose nbgrader cells all carry grade ids the assignment does not
+    have was released for another assignment (or made up): grading it would give
+    a meaningless score. One with no nbgrader metadata at all (stripped by an
+    editor) is graded: the instructor's cells are put back.
+    """
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(data.decode("utf-8", errors="replace"), as_version=4)
+    except Exception:
+        return ""  # not a notebook: grading says so
+    ids = {meta.get("grade_id") for cell in notebook.cells
+           if isinstance(meta := cell.get("metadata", {}).get("nbgrader"), dict) and meta.get("grade_id")}
+    if not ids or ids & cell_names:
+        return ""
+    example = sorted(map(str, ids))[0]
+    return f"not this assignment's notebook: none of its graded cells (such as {example!r}) belongs to it"
 
 
 def autograde(course: Course, names: list[str], force: bool, workers: int | None = None,
@@ -239,7 +272,7 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
     outcomes: dict[str, dict[str, Outcome]] = {}
     jobs: list[Job] = []
     for assignment in assignments:
-        template, instructor_files, locked = grader.instructor_data(assignment)
+        data = grader.instructor_data(assignment)
         outcomes[assignment.name] = mine = {}
         expected = f"{assignment.name}.ipynb"
         for student, folder in submissions(course, assignment.name).items():
@@ -251,7 +284,12 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
                 hint = f" (found {', '.join(found)}: rename it to {expected})" if found else ""
                 mine[student] = Outcome(student, "missing", f"no {expected}{hint}")
                 continue
-            flags = notebook_flags(notebook.read_bytes(), locked)
+            content = notebook.read_bytes()
+            flags = notebook_flags(content, data.locked_sources)
+            foreign = foreign_notebook(content, data.cell_names)
+            if foreign:
+                mine[student] = Outcome(student, "failed", foreign, flags)
+                continue
             timestamp_ok, text = read_timestamp(folder)
             if not timestamp_ok:
                 print(f"warning: {student}: submitted/{student}/{assignment.name}/timestamp.txt holds {text[:40]!r}, "
@@ -260,7 +298,7 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
                 mine[student] = Outcome(student, "graded", "already graded", flags)
                 continue
             mine[student] = Outcome(student, "pending", flags=flags)
-            jobs.append(grader.job(assignment, student, folder, template, instructor_files, timestamp_ok))
+            jobs.append(grader.job(assignment, student, folder, data, timestamp_ok))
 
     started = time.monotonic()
     where = f"the Dask cluster at {scheduler}" if scheduler else \
