@@ -2,11 +2,11 @@
 
 import nbformat
 import pytest
-import yaml
 
+from cnncourse.grading.course import load_course
 from cnncourse.homework import REPO_ROOT, question_table, release_notebook
 
-ASSIGNMENTS = [a["name"] for a in yaml.safe_load((REPO_ROOT / "course.yml").read_text())["assignments"]]
+ASSIGNMENTS = [a.name for a in load_course(REPO_ROOT).assignments]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -84,7 +84,7 @@ def test_notebook_runner_executes_and_exports_answers(tmp_path, monkeypatch):
     finally:
         sys.path.pop(0)
     monkeypatch.setattr(run_notebooks, "ROOT", tmp_path)
-    monkeypatch.setattr(run_notebooks, "course", lambda: {"assignments": [{"name": "cifar10", "answers": ["test_accuracy", "answer"]}]})
+    monkeypatch.setattr(run_notebooks, "answers_by_assignment", lambda: {"cifar10": ["test_accuracy", "answer"]})
     out = tmp_path / "artifacts"
     status = run_notebooks.main([str(folder), str(broken), "--out", str(out)])
     assert status == 1, "a failing notebook must make the run fail"

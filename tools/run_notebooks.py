@@ -22,16 +22,18 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
 from nbclient import NotebookClient
+
+from cnncourse.grading.course import load_course
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL_TIMEOUT_S = 3600  # real data sets on a GPU: generous, one cell trains a whole model
 EXPORT_TAG = "answers-export"
 
 
-def course() -> dict:
-    return yaml.safe_load((ROOT / "course.yml").read_text())
+def answers_by_assignment(root: Path = ROOT) -> dict[str, list[str]]:
+    """The variables each assignment of course.yml asks the GPU workflow to report."""
+    return {a.name: list(a.extra.get("answers") or []) for a in load_course(root).assignments}
 
 
 def find_notebooks(paths: list[Path]) -> list[Path]:
@@ -100,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "artifacts")
     args = parser.parse_args(argv)
-    settings = course()
-    answers = {a["name"]: a.get("answers") or [] for a in settings["assignments"]}
+    answers = answers_by_assignment()
     notebooks = find_notebooks([p.resolve() for p in args.paths])
     if not notebooks:
         print("no notebooks found", file=sys.stderr)

@@ -104,15 +104,18 @@ class Course:
 
     # ---------------------------------------------------------------- commands
 
-    def nbgrader(self, *args: str, timeout: float = 1800, check: bool = True) -> subprocess.CompletedProcess:
-        """Run one nbgrader command in the course folder; its output goes to the log."""
-        command = [str(BIN / "nbgrader"), *args]
+    def run(self, command: list[str], timeout: float, check: bool) -> subprocess.CompletedProcess:
+        """Run a command in the course folder, in a session of its own; its output goes to the log."""
         result = run_alone(command, self.root, timeout)
         with open(self.log, "a") as log:
             log.write(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}\n[exit {result.returncode}]\n")
         if check and result.returncode != 0:
-            raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {result.returncode}); see {self.log}")
+            raise RuntimeError(f"{' '.join(command[:4])} ... failed (exit {result.returncode}); see {self.log}")
         return result
+
+    def nbgrader(self, *args: str, timeout: float = 1800, check: bool = True) -> subprocess.CompletedProcess:
+        """Run one nbgrader command in the course folder."""
+        return self.run([str(BIN / "nbgrader"), *args], timeout, check)
 
     def generate(self, assignment: str) -> Path:
         """`nbgrader generate_assignment`: the student version, in release/<assignment>/."""
@@ -129,13 +132,7 @@ class Course:
 
     def tool(self, *args: str, check: bool = False, timeout: float = 3600) -> subprocess.CompletedProcess:
         """Run the instructor's command line on this course (what the make targets run)."""
-        command = [sys.executable, "-m", "cnncourse.grading", "--root", str(self.root), *args]
-        result = run_alone(command, self.root, timeout)
-        with open(self.log, "a") as log:
-            log.write(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}\n[exit {result.returncode}]\n")
-        if check and result.returncode != 0:
-            raise RuntimeError(f"python -m cnncourse.grading {' '.join(args)} failed (exit {result.returncode}); see {self.log}")
-        return result
+        return self.run([sys.executable, "-m", "cnncourse.grading", "--root", str(self.root), *args], timeout, check)
 
     # ---------------------------------------------------------------- notebooks
 
