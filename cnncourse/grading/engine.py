@@ -43,23 +43,29 @@ def default_workers() -> int:
 
 @contextlib.contextmanager
 def cluster(workers: int | None = None, scheduler: str | None = None):
-    """A Dask client: connected to ``scheduler``, or to a local cluster of ``workers`` processes."""
+    """(client, local cluster or None): connected to ``scheduler``, or to a local cluster of ``workers`` processes.
+
+    The local workers start in the background (nbgrader imported in each), while
+    the caller prepares the jobs: a run does not wait for them before it has to.
+    """
     import dask
     from distributed import Client, LocalCluster
 
     with dask.config.set(DASK_SETTINGS):
         if scheduler:
             with Client(scheduler, timeout="30s") as client:
-                yield client
+                yield client, None
             return
         count = workers or default_workers()
-        with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
-                          env=worker_threads(count), silence_logs=logging.CRITICAL,
-                          memory_limit=0) as local, Client(local) as client:
-            yield client
+        with LocalCluster(n_workers=0, threads_per_worker=1, processes=True, dashboard_address=None,
+                          env=worker_threads(count), silence_logs=logging.CRITICAL, memory_limit=0,
+                          preload=["cnncourse.grading.job"]) as local:
+            local.scale(count)
+            with Client(local.scheduler_address) as client:
+                yield client, local
 
 
-def run(client, jobs: list[Job], no_worker_limit: float = NO_WORKER_LIMIT_S) -> Iterator[Result]:
+def run(client, jobs: list[Job], local=None, no_worker_limit: float = NO_WORKER_LIMIT_S) -> Iterator[Result]:
     """Grade every job on the client's cluster; yield each Result as soon as it is done.
 
     A cluster left without any worker (all killed, none restarted) for
@@ -71,7 +77,7 @@ def run(client, jobs: list[Job], no_worker_limit: float = NO_WORKER_LIMIT_S) -> 
     pending = {client.submit(grade_one, job, pure=False, key=f"grade-{job.key}-0"): job for job in jobs}
     attempts: dict[str, int] = {}
     queue = as_completed(list(pending))
-    watch = WorkerWatch(client, no_worker_limit)
+    watch = WorkerWatch(client, local, no_worker_limit)
     while pending:
         done = queue.next_batch(block=False) if queue.has_ready() else []
         if not done:
@@ -113,8 +119,8 @@ def _result_of(future, job: Job) -> Result:
 class WorkerWatch:
     """Notices a cluster that has lost every worker; asks a local one to start its workers again."""
 
-    def __init__(self, client, limit: float):
-        self.client, self.limit = client, limit
+    def __init__(self, client, local, limit: float):
+        self.client, self.local, self.limit = client, local, limit
         self.since: float | None = None
         self.rescaled = False
 
@@ -124,10 +130,9 @@ class WorkerWatch:
             return False
         now = time.monotonic()
         self.since = self.since or now
-        local = getattr(self.client, "cluster", None)
-        if local is not None and not self.rescaled and now - self.since > self.limit / 4:
+        if self.local is not None and not self.rescaled and now - self.since > self.limit / 4:
             self.rescaled = True
-            target = len(local.worker_spec) or 1
-            local.scale(0)
-            local.scale(target)
+            target = len(self.local.worker_spec) or 1
+            self.local.scale(0)
+            self.local.scale(target)
         return now - self.since > self.limit

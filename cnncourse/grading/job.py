@@ -139,25 +139,49 @@ def assignment_gradebook(gradebook_url: str, course_id: str, assignment: str) ->
 
     with tempfile.TemporaryDirectory(prefix="cnncourse-template-") as scratch:
         path = Path(scratch) / "gradebook.db"
-        with Gradebook(gradebook_url, course_id or None) as source, \
-                Gradebook(f"sqlite:///{path}", course_id or None) as copy:
-            original = source.find_assignment(assignment)
-            copy.update_or_create_assignment(assignment, duedate=original.duedate)
-            for notebook in original.notebooks:
-                copy.update_or_create_notebook(notebook.name, assignment)
-                for cell in notebook.source_cells:
-                    copy.update_or_create_source_cell(
-                        cell.name, notebook.name, assignment, cell_type=cell.cell_type,
-                        locked=cell.locked, source=cell.source, checksum=cell.checksum)
-                for cell in notebook.grade_cells:
-                    copy.update_or_create_grade_cell(cell.name, notebook.name, assignment,
-                                                     max_score=cell.max_score, cell_type=cell.cell_type)
-                for cell in notebook.solution_cells:
-                    copy.update_or_create_solution_cell(cell.name, notebook.name, assignment)
-                for cell in notebook.task_cells:
-                    copy.update_or_create_task_cell(cell.name, notebook.name, assignment,
-                                                    max_score=cell.max_score, cell_type=cell.cell_type)
+        with Gradebook(gradebook_url, course_id or None) as source:
+            _empty_gradebook(path, source)
+            with Gradebook(f"sqlite:///{path}", course_id or None) as copy:
+                _copy_assignment(source, copy, assignment)
         return path.read_bytes()
+
+
+def _empty_gradebook(path: Path, like) -> None:
+    """nbgrader's tables and schema version, as in ``like``, in a new SQLite file.
+
+    nbgrader would run the `alembic` command to learn its schema version for a
+    new gradebook; the instructor's gradebook already says it.
+    """
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, text
+
+    version = like.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
+    engine.dispose()
+
+
+def _copy_assignment(source, copy, assignment: str) -> None:
+    """The assignment, its notebooks and every instructor cell of ``source``, into ``copy``."""
+    original = source.find_assignment(assignment)
+    copy.update_or_create_assignment(assignment, duedate=original.duedate)
+    for notebook in original.notebooks:
+        copy.update_or_create_notebook(notebook.name, assignment)
+        for cell in notebook.source_cells:
+            copy.update_or_create_source_cell(
+                cell.name, notebook.name, assignment, cell_type=cell.cell_type,
+                locked=cell.locked, source=cell.source, checksum=cell.checksum)
+        for cell in notebook.grade_cells:
+            copy.update_or_create_grade_cell(cell.name, notebook.name, assignment,
+                                             max_score=cell.max_score, cell_type=cell.cell_type)
+        for cell in notebook.solution_cells:
+            copy.update_or_create_solution_cell(cell.name, notebook.name, assignment)
+        for cell in notebook.task_cells:
+            copy.update_or_create_task_cell(cell.name, notebook.name, assignment,
+                                            max_score=cell.max_score, cell_type=cell.cell_type)
 
 
 def record(gradebook_url: str, course_id: str, result: Result) -> None:

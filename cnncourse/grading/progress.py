@@ -31,6 +31,7 @@ class Progress:
 
             self._bar = tqdm(total=total, file=self.stream, unit="submission", dynamic_ncols=True,
                              bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]{postfix}")
+            self._bar.set_postfix_str("0 failed")
 
     def update(self, failed: bool) -> None:
         self.done += 1

@@ -255,10 +255,9 @@ def foreign_notebook(data: bytes, cell_names: set[str]) -> str:
 
 
 def autograde(course: Course, names: list[str], force: bool, workers: int | None = None,
-              scheduler: str | None = None, allow_unlisted: bool = True) -> int:
+              scheduler: str | None = None) -> int:
     """Grade every submission of the named assignments; print the report; 1 if any was not graded."""
     from . import engine
-    from .flags import notebook_flags
 
     assignments = [a for a in course.selected(names) if submissions(course, a.name)]
     if not assignments:
@@ -268,8 +267,48 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
     sync_assignments(course, [a.name for a in assignments])
     sync_due_dates(course)
     grader = Autograder(course)
-    roster = {s.id for s in course.students}
     outcomes: dict[str, dict[str, Outcome]] = {}
+    started = time.monotonic()
+    interrupted = False
+    with engine.cluster(workers, scheduler) as (client, local):  # workers start while the jobs are made
+        jobs = prepare(course, grader, assignments, outcomes, force)
+        where = f"the Dask cluster at {scheduler}" if scheduler else \
+            f"{workers or engine.default_workers()} local worker process(es)"
+        print(f"autograde: {len(jobs)} submission(s) to grade on {where}", flush=True)
+        progress = Progress(len(jobs))
+        try:
+            for result in engine.run(client, jobs, local):
+                _keep(course, result, outcomes[result.assignment][result.student])
+                progress.update(failed=result.status != "graded")
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            progress.close()
+    print(f"autograde took {clock(time.monotonic() - started)} for {len(jobs)} submission(s)")
+
+    _fill_scores(course, outcomes)
+    problems = []
+    for assignment in assignments:
+        mine = outcomes[assignment.name]
+        print_report(assignment.name, mine)
+        problems += [f"{assignment.name}/{o.student}" for o in mine.values() if o.status != "graded"]
+    if interrupted:
+        print("\nInterrupted: every submission reported as graded above is in the gradebook; "
+              "run `make autograde` again to grade the rest.")
+        return 130
+    if problems:
+        print(f"\nNot graded ({len(problems)}): {', '.join(problems)}. Every other submission was graded;"
+              " the reasons are above.")
+        return 1
+    return 0
+
+
+def prepare(course: Course, grader: Autograder, assignments: list[Assignment],
+            outcomes: dict[str, dict[str, Outcome]], force: bool) -> list[Job]:
+    """One job per submission to grade; an outcome for every submission (missing, foreign, up to date)."""
+    from .flags import notebook_flags
+
+    roster = {s.id for s in course.students}
     jobs: list[Job] = []
     for assignment in assignments:
         data = grader.instructor_data(assignment)
@@ -299,41 +338,7 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
                 continue
             mine[student] = Outcome(student, "pending", flags=flags)
             jobs.append(grader.job(assignment, student, folder, data, timestamp_ok))
-
-    started = time.monotonic()
-    where = f"the Dask cluster at {scheduler}" if scheduler else \
-        f"{workers or engine.default_workers()} local worker process(es)"
-    print(f"autograde: {len(jobs)} submission(s) to grade on {where}", flush=True)
-    progress = Progress(len(jobs))
-    interrupted = False
-    try:
-        if jobs:
-            with engine.cluster(workers, scheduler) as client:
-                for result in engine.run(client, jobs):
-                    outcome = outcomes[result.assignment][result.student]
-                    _keep(course, result, outcome)
-                    progress.update(failed=result.status != "graded")
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        progress.close()
-    print(f"autograde took {clock(time.monotonic() - started)} for {len(jobs)} submission(s)")
-
-    _fill_scores(course, outcomes)
-    problems = []
-    for assignment in assignments:
-        mine = outcomes[assignment.name]
-        print_report(assignment.name, mine)
-        problems += [f"{assignment.name}/{o.student}" for o in mine.values() if o.status != "graded"]
-    if interrupted:
-        print("\nInterrupted: every submission reported as graded above is in the gradebook; "
-              "run `make autograde` again to grade the rest.")
-        return 130
-    if problems:
-        print(f"\nNot graded ({len(problems)}): {', '.join(problems)}. Every other submission was graded;"
-              " the reasons are above.")
-        return 1
-    return 0
+    return jobs
 
 
 def _keep(course: Course, result: Result, outcome: Outcome) -> None:
