@@ -23,6 +23,7 @@ import yaml
 
 from .course import COURSE_FILE, Assignment, Course, CourseError
 from .job import CONFIG_FILE, Job, Result, assignment_gradebook, read_folder, record, write_autograded
+from .kernel import THREADS_VARIABLE
 from .progress import Progress, clock
 
 BIN = Path(sys.executable).parent
@@ -199,9 +200,11 @@ class Autograder:
         spec = yaml.safe_load((course.root / COURSE_FILE).read_text())
         spec.pop("students", None)  # workers need the settings, not the roster
         self.course_yml = yaml.safe_dump(spec, sort_keys=False)
-        self.env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_ENV_PREFIXES)}
+        self.env = {k: v for k, v in os.environ.items()
+                    if k.startswith(PASSED_ENV_PREFIXES) and k != THREADS_VARIABLE}  # cores: the worker's business
 
     def instructor_data(self, assignment: Assignment) -> InstructorData:
+        """What the workers need of the assignment, and what the report needs to judge its submissions."""
         from .preprocessors import released_source
 
         template = assignment_gradebook(self.course.gradebook_url, self.course.course_id, assignment.name)
