@@ -1,8 +1,8 @@
 """Figures for the image-filter labs: grids of images, kernels, a kernel playground.
 
-Like :mod:`cnncourse.plots`, every function returns a
-:class:`matplotlib.figure.Figure` built without :mod:`matplotlib.pyplot`, so a
-page cell is one call plus ``glue`` and no figure appears twice.
+Like :mod:`cnncourse.plots`, every function returns a figure of the course's
+figure base (:mod:`cnncourse.figures`), built without :mod:`matplotlib.pyplot`,
+so a page cell is one call plus ``glue`` and no figure appears twice.
 
 How a 2-D array is shown (unless you pass ``limits``):
 
@@ -19,7 +19,6 @@ any contrast stretch for display happens on a copy (see
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
@@ -27,6 +26,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cnncourse import filters
+from cnncourse.figures import PngFigure, panels, with_minus
 
 __all__ = [
     "ImageFigure",
@@ -43,23 +43,10 @@ __all__ = [
     "show_kernel",
 ]
 
-MINUS = "\N{MINUS SIGN}"
-
-
-class ImageFigure(Figure):
-    """A matplotlib Figure that Jupyter shows (and myst-nb glues) as a PNG image.
-
-    The book runs matplotlib on the Agg backend with no inline backend
-    registered; without ``_repr_png_`` IPython would only know the figure's
-    text repr ("<Figure size ...>").
-    """
+class ImageFigure(PngFigure):
+    """The labs' figures: the course's PNG figure base at 100 dpi (photos need fewer dots)."""
 
     png_dpi = 100
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=self.png_dpi, bbox_inches="tight")
-        return buffer.getvalue()
 
 
 def display_limits(image: np.ndarray) -> tuple[float, float]:
@@ -132,16 +119,10 @@ def image_grid(
             robust_limits(img) if (isinstance(lim, str) and np.asarray(img).ndim == 2) else (None if isinstance(lim, str) else lim)
             for img, lim in zip(images, limits)
         ]
-    ncols = min(count, ncols or count)
-    nrows = -(-count // ncols)
-    heights = [np.asarray(img).shape[0] / np.asarray(img).shape[1] for img in images]
-    aspect = max(heights)
-    fig = ImageFigure(figsize=(panel_size * ncols, panel_size * aspect * nrows + (0.35 if suptitle else 0.1)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    aspect = max(np.asarray(img).shape[0] / np.asarray(img).shape[1] for img in images)
+    fig, axes = panels(ImageFigure, count, ncols or count, panel_size, panel_size * aspect,
+                       extra_height=0.35 if suptitle else 0.1)
     for index, ax in enumerate(axes):
-        if index >= count:
-            ax.set_axis_off()
-            continue
         show_image(
             ax,
             images[index],
@@ -165,7 +146,7 @@ def format_weight(value: float) -> str:
             text = f"{fraction.numerator}/{fraction.denominator}"
         else:
             text = f"{value:.2f}"
-    return text.replace("-", MINUS)
+    return with_minus(text)
 
 
 def show_kernel(ax, kernel, title: str | None = None, annotate: bool = True):
@@ -189,14 +170,9 @@ def show_kernel(ax, kernel, title: str | None = None, annotate: bool = True):
 def kernel_figure(kernels: Mapping[str, np.ndarray], ncols: int | None = None, panel_size: float = 1.9) -> Figure:
     """The named kernels as annotated heat maps, one panel each."""
     names = list(kernels)
-    ncols = min(len(names), ncols or len(names))
-    nrows = -(-len(names) // ncols)
-    fig = ImageFigure(figsize=(panel_size * ncols, (panel_size + 0.25) * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = panels(ImageFigure, len(names), ncols or len(names), panel_size, panel_size + 0.25)
     for ax, name in zip(axes, names):
         show_kernel(ax, kernels[name], title=name)
-    for ax in axes[len(names) :]:
-        ax.set_axis_off()
     return fig
 
 

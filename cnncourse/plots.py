@@ -21,16 +21,15 @@ output of a convolution is :math:`y_1`, the top-left window is
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
 from matplotlib import colors as mcolors
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from cnncourse import conv
+from cnncourse.figures import MINUS, PngFigure, panels, with_minus
 from cnncourse.shapes import output_size, padding_amounts
 
 __all__ = [
@@ -59,25 +58,15 @@ PAD_COLOR = "#d0d0d0"  # zero padding: grey, so it never looks like data
 HIGHLIGHT_COLOR = "#ffd966"  # the cells under the current window
 KERNEL_COLOR = "#cfe2f3"  # the kernel's own cells
 WINDOW_COLORS = ("#c0392b", "#2471a3", "#1e8449", "#7d3c98", "#b9770e", "#17202a")
-MINUS = "\N{MINUS SIGN}"
 
 
 # --------------------------------------------------------------------------- figures
 
 
-class CourseFigure(Figure):
-    """A matplotlib Figure that Jupyter displays (and myst-nb glues) as a PNG image.
-
-    Without a registered inline backend, IPython only knows a Figure's text
-    repr ("<Figure size ...>"); ``_repr_png_`` gives it the image instead.
-    """
+class CourseFigure(PngFigure):
+    """The chapters' figures: the course's PNG figure base at 110 dpi."""
 
     png_dpi = 110
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=self.png_dpi, bbox_inches="tight")
-        return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- text
@@ -97,7 +86,7 @@ def format_number(value, digits: int = 4) -> str:
         text = str(int(rounded))
     else:
         text = f"{rounded:.{digits}f}".rstrip("0").rstrip(".")
-    return text.replace("-", MINUS)
+    return with_minus(text)
 
 
 def format_vector(values, digits: int = 4) -> str:
@@ -518,8 +507,7 @@ def plot_images(images: Mapping[str, object], cmap="gray", vmin=None, vmax=None)
         raise ValueError("plot_images needs at least one image")
     count = len(images)
     settings = zip(_per_image(cmap, count, "cmap"), _per_image(vmin, count, "vmin"), _per_image(vmax, count, "vmax"))
-    fig = CourseFigure(figsize=(3.1 * count, 3.4), layout="constrained")
-    axes = fig.subplots(1, count, squeeze=False)[0]
+    fig, axes = panels(CourseFigure, count, count, 3.1, 3.4)
     for ax, (name, image), (colormap, low, high) in zip(axes, images.items(), settings):
         image = np.asarray(image)
         if image.ndim == 3 and image.shape[2] == 3:
