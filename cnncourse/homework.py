@@ -12,20 +12,23 @@ from pathlib import Path
 
 import nbformat
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from cnncourse.grading.course import find_course_root
 _QUESTION_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
 _POINTS_SUFFIX = re.compile(r"\s*\(\d+ points?\)$")
 
 
-def release_notebook(assignment: str) -> Path:
-    """Path of the student version of an assignment, as nbgrader generated it."""
-    path = REPO_ROOT / "release" / assignment / f"{assignment}.ipynb"
+def release_notebook(assignment: str, root: Path | None = None) -> Path:
+    """Path of the student version of an assignment, as nbgrader generated it.
+
+    ``root`` is the course folder; by default the one at or above the current folder.
+    """
+    path = Path(root or find_course_root()) / "release" / assignment / f"{assignment}.ipynb"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `make release`")
     return path
 
 
-def question_table(assignment: str):
+def question_table(assignment: str, root: Path | None = None):
     """One row per graded section (a `##` heading): its autograded test cells and points.
 
     A section may hold several questions (the CIFAR-10 notebook numbers its
@@ -35,7 +38,7 @@ def question_table(assignment: str):
     """
     import pandas as pd
 
-    notebook = nbformat.read(release_notebook(assignment), as_version=4)
+    notebook = nbformat.read(release_notebook(assignment, root), as_version=4)
     rows: list[dict] = []
     current = None
     for cell in notebook.cells:

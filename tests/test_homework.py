@@ -3,10 +3,11 @@
 import nbformat
 import pytest
 
-from cnncourse.grading.course import load_course
-from cnncourse.homework import REPO_ROOT, question_table, release_notebook
+from cnncourse.grading.course import CourseError, find_course_root, load_course
+from cnncourse.homework import question_table, release_notebook
+from nbgrader_course import ROOT
 
-ASSIGNMENTS = [a.name for a in load_course(REPO_ROOT).assignments]
+ASSIGNMENTS = [a.name for a in load_course(ROOT).assignments]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -23,3 +24,10 @@ def test_question_table_accounts_for_every_graded_cell(assignment):
 def test_unknown_assignment_says_how_to_make_it():
     with pytest.raises(FileNotFoundError, match="make release"):
         release_notebook("no-such-assignment")
+
+
+def test_the_course_is_found_from_any_folder_inside_it(tmp_path):
+    assert find_course_root(ROOT / "book" / "04-homework") == ROOT
+    assert release_notebook("filters", find_course_root(ROOT / "book")) == ROOT / "release" / "filters" / "filters.ipynb"
+    with pytest.raises(CourseError, match="no course.yml"):
+        find_course_root(tmp_path)

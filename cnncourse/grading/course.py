@@ -86,6 +86,21 @@ class Course:
         return chosen
 
 
+def find_course_root(start: Path | str | None = None) -> Path:
+    """The course folder (the one holding course.yml and source_notebooks/) at or above ``start``.
+
+    ``start`` defaults to the current folder: a book page runs in its own
+    folder below the course, a command in the course folder itself. The course
+    package may be installed anywhere (from git, on Colab), so nothing is found
+    relative to the package.
+    """
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).exists() and (folder / "source_notebooks").is_dir():
+            return folder
+    raise CourseError(f"no {COURSE_FILE} with source_notebooks/ beside it at or above {here}")
+
+
 def load_course(root: Path | str) -> Course:
     """Read and check ``<root>/course.yml``."""
     root = Path(root).resolve()

@@ -33,21 +33,9 @@ from pathlib import Path
 
 import nbformat
 
-from cnncourse.grading.course import load_course
+from cnncourse.grading.course import find_course_root, load_course
 
 BIN = Path(sys.executable).parent
-
-
-def find_course_root(start: Path | None = None) -> Path:
-    """The course folder (the one holding course.yml) at or above ``start`` (the current folder)."""
-    here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "course.yml").exists() and (folder / "source_notebooks").is_dir():
-            return folder
-    raise FileNotFoundError(f"no course.yml with source_notebooks/ at or above {here}")
-
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-COURSE_FILES = ("nbgrader_config.py", "course.yml")
 
 
 def grading_env() -> dict[str, str]:
