@@ -187,8 +187,9 @@ def _copy_assignment(source, copy, assignment: str) -> None:
 def record(gradebook_url: str, course_id: str, result: Result) -> None:
     """Write one graded submission into the instructor's gradebook, as nbgrader's autograde would.
 
-    One transaction: an interrupted run leaves each submission either fully
-    recorded or not at all.
+    The caller writes autograded/ only after this returns: a submission whose
+    recording was interrupted has no autograded notebook, so the next run
+    grades it again and overwrites what was half written.
     """
     from nbgrader.api import Gradebook
 
