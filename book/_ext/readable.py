@@ -167,11 +167,14 @@ def _fold_index_row(thead) -> None:
     if len(rows) != 2:
         return
     first, second = (row.find_all(["th", "td"], recursive=False) for row in rows)
-    if not first or not second or first[0].get_text(strip=True):
+    names = [cell.get_text(strip=True) for cell in second]
+    levels = len(names)
+    while levels and not names[levels - 1]:
+        levels -= 1  # pandas leaves the column positions of this row empty
+    if not levels or len(first) != len(second) or any(c.get_text(strip=True) for c in first[:levels]):
         return
-    if any(cell.get_text(strip=True) for cell in second[1:]):
-        return
-    first[0].string = second[0].get_text(strip=True)
+    for cell, name in zip(first[:levels], names[:levels]):
+        cell.string = name
     rows[1].decompose()
 
 
@@ -219,4 +222,4 @@ def setup(app):
     app.connect("doctree-resolved", _caption_alt)
     app.connect("doctree-resolved", _mark_tables)
     app.add_css_file("course.css")
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
