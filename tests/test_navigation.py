@@ -157,3 +157,14 @@ def test_no_page_logs_a_console_error(site, size):
         driver.quit()
         shutil.rmtree(driver.profile_dir, ignore_errors=True)
     assert not errors, "console errors:\n" + "\n".join(f"{d}: {m}" for d, ms in errors.items() for m in ms)
+
+
+def test_sidebar_titles_are_unique(built_book):
+    """Two entries with one title (a homework page and its notebook) leave a reader guessing."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((built_book / "html" / f"{PAGE}.html").read_text(), "html.parser")
+    titles = [" ".join(a.get_text().split()) for a in soup.select("#pst-primary-sidebar nav.bd-links a")]
+    assert len(titles) == len(toc_files()), f"the sidebar lists {len(titles)} pages: {titles}"
+    repeated = sorted({t for t in titles if titles.count(t) > 1})
+    assert not repeated, f"titles listed twice in the sidebar: {repeated}"
