@@ -93,3 +93,11 @@ def test_the_course_package_is_installed_from_this_checkout():
     assert Path(cnncourse.__file__).resolve().is_relative_to(ROOT), (
         f"cnncourse is imported from {cnncourse.__file__}, not from {ROOT}"
     )
+
+
+def test_the_locked_packages_satisfy_each_other_and_the_course_package():
+    """`pip check`: every installed package's requirements, cnncourse's ranges included, hold."""
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
