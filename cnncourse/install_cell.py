@@ -23,14 +23,21 @@ def requirement(repository: str = REPOSITORY) -> str:
 
 
 def source(package: str | None = None) -> str:
-    """The cell's code; `package` replaces the git requirement (a local path, in the tests)."""
+    """The cell's code; `package` replaces the git requirement (a local path, in the tests).
+
+    pip runs as a program of its own (`os.spawnv`, waiting for it), which works in
+    any kernel. Not `subprocess`: the instructor's review of submissions
+    (tools/course.py, FLAGS) would then flag every notebook for this cell.
+    """
     target = package or requirement()
     return (
         f"{MARKER} (Colab, or a Jupyter without it).\n"
-        "import importlib.util, subprocess, sys\n"
+        "import importlib.util, os, sys\n"
         "\n"
         'if importlib.util.find_spec("cnncourse") is None:\n'
-        f'    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "{target}"], check=True)\n'
+        f'    pip = [sys.executable, "-m", "pip", "install", "--quiet", "{target}"]\n'
+        "    if os.spawnv(os.P_WAIT, sys.executable, pip) != 0:\n"
+        '        raise RuntimeError("could not install the course package: " + " ".join(pip))\n'
     )
 
 
@@ -40,9 +47,17 @@ def is_install_cell(cell) -> bool:
 
 
 def insert(notebook, cell) -> bool:
-    """Put `cell` before the first code cell of `notebook` (after its title); False if one is there."""
-    if any(is_install_cell(c) for c in notebook.cells):
-        return False
+    """Put `cell` before the first code cell of `notebook` (after its title).
+
+    A notebook that has an install cell already gets this one's code in it (its id
+    and metadata stay). Returns False when nothing changed.
+    """
+    for existing in notebook.cells:
+        if is_install_cell(existing):
+            if existing.source == cell.source:
+                return False
+            existing.source = cell.source
+            return True
     first_code = next((i for i, c in enumerate(notebook.cells) if c.get("cell_type") == "code"), len(notebook.cells))
     notebook.cells.insert(first_code, cell)
     return True

@@ -5,7 +5,7 @@
 
 Adds `cnncourse.install_cell.source()` as a new, locked, ungraded code cell before
 the notebook's first code cell, and leaves every other cell (ids, metadata) as it
-is. A notebook that has the cell already is left alone.
+is. A notebook that has the cell already gets its current code, nothing else.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def add_to(assignment: str) -> bool:
 def main(assignments: list[str]) -> None:
     names = assignments or sorted(p.name for p in (ROOT / "source_notebooks").iterdir() if p.is_dir())
     for name in names:
-        print(f"{name}: {'install cell added' if add_to(name) else 'has its install cell'}")
+        print(f"{name}: {'install cell written' if add_to(name) else 'has the current install cell'}")
 
 
 if __name__ == "__main__":
