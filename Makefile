@@ -18,12 +18,13 @@ export PYTHONHASHSEED := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: help setup browser book test test-fast test-slow clean clean-book \
+.PHONY: help setup lock browser book test test-fast test-slow clean clean-book \
         bench-book bench-grade bench-cifar bench-beewasp gpu-notebooks \
         release autograde feedback grades sync
 
 help:
 	@echo "make book        build the HTML book (creates $(VENV) on first use)"
+	@echo "make lock        regenerate requirements.lock from requirements.txt (pip-compile)"
 	@echo "make test        run the whole test suite (installs Chromium if missing)"
 	@echo "make test-fast   the suite without the tests marked slow"
 	@echo "make test-slow   only the tests marked slow"
@@ -36,15 +37,27 @@ help:
 
 ## Set-up ---------------------------------------------------------------------
 
-$(INSTALLED): requirements.txt pyproject.toml
+# requirements.lock pins every package (generated from requirements.txt by `make lock`);
+# pip installs exactly those versions, and tests/test_environment.py checks it did.
+PIP_VERSION := $(shell sed -n 's/^pip==//p' requirements.lock)
+
+$(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet "pip==$(PIP_VERSION)"
+	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cnncourse)" >/dev/null
 	touch $@
 
 setup: $(INSTALLED)
+
+# Regenerate the lock after changing requirements.txt; commit both files. pip-compile keeps
+# every pin it can; LOCK_ARGS=--upgrade-package=NAME (or --upgrade) moves them on.
+LOCK_FLAGS := --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+LOCK_ARGS ?=
+
+lock: $(INSTALLED)
+	$(BIN)/pip-compile --quiet $(LOCK_FLAGS) $(LOCK_ARGS) --output-file requirements.lock requirements.txt
 
 # Debian's Chromium and its driver drive the page tests.
 browser:
