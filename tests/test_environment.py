@@ -54,10 +54,18 @@ def lock_direct_requirements() -> set[str]:
 
 
 def installed() -> dict[str, str]:
+    """The distributions installed in this environment's site-packages.
+
+    Only site-packages itself counts: once ``pkg_resources`` is imported (some
+    test's imports do), setuptools puts its own vendored copies (``_vendor``) on
+    the path, and those are part of setuptools, not packages of the environment.
+    """
+    site = {Path(p).resolve() for p in sys.path if Path(p).name == "site-packages"}
     return {
         normalized(dist.metadata["Name"]): dist.version
         for dist in importlib.metadata.distributions()
         if normalized(dist.metadata["Name"]) != PROJECT
+        and Path(dist.locate_file("")).resolve() in site
     }
 
 

@@ -36,6 +36,8 @@ import nbformat
 from cnncourse.grading.course import find_course_root, load_course
 
 BIN = Path(sys.executable).parent
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+COURSE_FILES = ("nbgrader_config.py", "course.yml")
 
 
 def grading_env() -> dict[str, str]:
