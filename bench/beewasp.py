@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from bench.autograde import solution_autograde_seconds
 

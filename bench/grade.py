@@ -27,7 +27,6 @@ import random
 import shutil
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 from cnncourse.grading.trial import Course, nbgrader_cell

@@ -334,7 +334,7 @@ def plot_shift_equivariance(x, w, shift: int) -> CourseFigure:
     top, bottom = fig.subplots(2, 1, sharex=True)
     for ax, (a, b), label in (
         (top, (x, shifted), ("input $x$", f"$x$ shifted by {shift}")),
-        (bottom, (y, y_shifted), ("$x * w$", f"(shifted $x$) $* w$")),
+        (bottom, (y, y_shifted), ("$x * w$", "(shifted $x$) $* w$")),
     ):
         ax.plot(np.arange(len(a)), a, "o-", color=WINDOW_COLORS[1], label=label[0])
         ax.plot(np.arange(len(b)), b, "s--", color=WINDOW_COLORS[0], label=label[1])

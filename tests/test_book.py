@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
-import nbformat
 import pytest
 import yaml
 from bs4 import BeautifulSoup

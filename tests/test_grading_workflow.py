@@ -64,7 +64,7 @@ def test_a_submission_past_its_time_limit_is_stopped_and_the_rest_graded(tmp_pat
 def test_lateness_comes_from_timestamps_and_the_due_date(tmp_path):
     course = course_with(tmp_path, due="2026-11-20 12:00 UTC")
     solution = course.solved_release(A)
-    late = course.submit(A, "late", solution).parent  # Course.submit stamps 2026-11-23 12:00 UTC
+    course.submit(A, "late", solution)  # Course.submit stamps 2026-11-23 12:00 UTC
     early = course.submit(A, "early", solution).parent
     (early / "timestamp.txt").write_text("2026-11-19 08:00:00.000000 UTC")
     broken = course.submit(A, "broken-stamp", solution).parent

@@ -3,7 +3,6 @@
 import ast
 
 import nbformat
-import pytest
 
 from cnncourse import pipelines
 from nbgrader_course import ROOT, nbgrader_cell

@@ -15,7 +15,6 @@ non-zero if any failed.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
