@@ -71,7 +71,7 @@ browser:
 ## The book -------------------------------------------------------------------
 
 book: $(INSTALLED)
-	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
+	$(PY) -m cnncourse.bookbuild .
 	@echo "Book built on '$(or $(CNNCOURSE_DATA),real)' data: open $(abspath $(HTML_INDEX))"
 
 clean-book:

@@ -27,12 +27,13 @@ import threading
 import time
 from pathlib import Path
 
+from cnncourse.bookbuild import build_command
+
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 
 
 def timed_build(output: Path) -> float:
-    command = [str(BIN / "jupyter-book"), "build", str(ROOT), "--path-output", str(output), "-W", "-n", "--keep-going"]
+    command = build_command(ROOT, output)
     env = dict(os.environ, CNNCOURSE_DATA=os.environ.get("CNNCOURSE_DATA", "standin"))
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

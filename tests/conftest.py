@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cnncourse.bookbuild import build_command
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BUILD_DIR = ROOT / "_build"
@@ -23,16 +25,11 @@ os.environ["CNNCOURSE_DATA"] = "standin"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def book_build_command() -> list[str]:
-    """The same build `make book` runs: warnings are errors, nitpicky references."""
-    return [str(BIN / "jupyter-book"), "build", str(ROOT), "--path-output", str(ROOT), "-W", "-n", "--keep-going"]
-
-
 @pytest.fixture(scope="session")
 def book_build() -> subprocess.CompletedProcess:
     """Build the whole book once per session and keep the build's output."""
     env = dict(os.environ, CNNCOURSE_DATA="standin", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run(book_build_command(), cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(build_command(ROOT), cwd=ROOT, env=env, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import BIN, ROOT, book_build_command
+from cnncourse.bookbuild import build_command
+from conftest import BIN, ROOT
 
 pytestmark = pytest.mark.book
 
@@ -116,7 +117,7 @@ def test_chapter_executed_without_errors(built_book, execution_cache, docname):
 
 def test_rebuild_without_changes_executes_nothing(built_book):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    rebuild = subprocess.run(book_build_command(), cwd=ROOT, env=env, capture_output=True, text=True)
+    rebuild = subprocess.run(build_command(ROOT), cwd=ROOT, env=env, capture_output=True, text=True)
     output = rebuild.stdout + rebuild.stderr
     assert rebuild.returncode == 0, output[-3000:]
     assert "Executing" not in output and "Executed" not in output, "an unchanged book re-executed a notebook"

@@ -4,7 +4,7 @@
 
 Copies the configuration into a private folder under /tmp, writes a table of
 contents with the intro and the given pages, and runs the same
-`jupyter-book build -W -n --keep-going` as `make book`. Several contributors (or
+build as `make book` (cnncourse.bookbuild). Several contributors (or
 helpers) can preview at once without touching `_build/`.
 """
 
@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from cnncourse.bookbuild import build_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,8 +28,7 @@ def main(pages: list[str]) -> int:
     (work / "_toc.yml").write_text(
         f"format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    chapters:\n{chapters}\n"
     )
-    cmd = [str(ROOT / ".venv/bin/jupyter-book"), "build", str(work), "--path-output", str(work), "-W", "-n", "--keep-going"]
-    result = subprocess.run(cmd, cwd=work)
+    result = subprocess.run(build_command(work), cwd=work)
     print(f"preview: {work / '_build/html/index.html'} (exit {result.returncode})")
     return result.returncode
 
