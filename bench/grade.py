@@ -87,9 +87,9 @@ def compare(assignment: str, students: int) -> list[tuple[str, float, bool]]:
             shutil.copytree(template.root, base / label)
             course = Course.existing(base / label)
             if args is None:
-                seconds = timed(label, lambda: course.autograde(assignment))
+                seconds = timed(label, lambda course=course: course.autograde(assignment))
             else:
-                seconds = timed(label, lambda: course.tool("autograde", *args, assignment))
+                seconds = timed(label, lambda course=course, args=args: course.tool("autograde", *args, assignment))
             runs.append((label, seconds, course.scores(assignment), course))
         reference = runs[0][2]
         if len(reference) != students:

@@ -178,7 +178,7 @@ def fetch(name: str) -> Path:
         return download(url, path, source.sha256)
     except ChecksumError:
         raise
-    except (urllib.error.URLError, socket.timeout, ConnectionError, http.client.HTTPException) as error:
+    except (TimeoutError, urllib.error.URLError, ConnectionError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", error)
         raise DataUnavailableError(_offline_message(source, url, reason)) from error
 

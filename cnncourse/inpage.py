@@ -24,6 +24,7 @@ import itertools
 import json
 
 import numpy as np
+from IPython.display import HTML
 
 from cnncourse import filters, shapes
 
@@ -92,9 +93,8 @@ _STYLE = """
 """
 
 
-def layer_explorer(**start) -> "IPython.display.HTML":
+def layer_explorer(**start) -> HTML:
     """Sliders for n, k, p, s, filters and c_in of one Conv2D layer, with its shape and parameter count."""
-    from IPython.display import HTML
 
     values = {name: start.get(name, first) for name, (first, _, _) in LAYER_SLIDERS.items()}
     uid = _uid("layer")
@@ -192,9 +192,8 @@ _PLAYGROUND_JS = """
 """
 
 
-def kernel_playground(kernel=filters.KERNELS["sharpen"], photo: str = "chelsea") -> "IPython.display.HTML":
+def kernel_playground(kernel=filters.KERNELS["sharpen"], photo: str = "chelsea") -> HTML:
     """Nine boxes for a 3 x 3 kernel, presets, a photo and a stretch; the page filters the photo itself."""
-    from IPython.display import HTML
 
     kernel = np.asarray(kernel, dtype=float)
     if kernel.shape != (3, 3):

@@ -41,7 +41,7 @@ class Assignment:
     @property
     def due_utc(self) -> dt.datetime | None:
         """The due date as nbgrader stores it: naive, in UTC."""
-        return None if self.due is None else self.due.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return None if self.due is None else self.due.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ class Course:
         self.log = self.root / "nbgrader-commands.log"
 
     @classmethod
-    def existing(cls, root: Path) -> "Course":
+    def existing(cls, root: Path) -> Course:
         """A course folder made before (a copy of another one, say)."""
         course = cls.__new__(cls)
         course.root, course.log = Path(root), Path(root) / "nbgrader-commands.log"
