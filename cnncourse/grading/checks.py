@@ -222,7 +222,11 @@ def plain(value):
 def equal(got, expected, what: str) -> None:
     """Assert that ``got`` equals ``expected`` as plain data (see :func:`plain`); the message shows both."""
     verify()
-    got_plain, expected_plain = plain(got), plain(expected)
+    try:
+        got_plain = plain(got)
+    except AssertionError as error:
+        raise AssertionError(f"{what}: {error}") from None
+    expected_plain = plain(expected)
     if not _same(got_plain, expected_plain):
         raise AssertionError(f"{what}: expected {_show(expected_plain)}, your code returned {_show(got_plain)}")
 
@@ -300,6 +304,17 @@ def close(got, expected, what: str, rtol: float = 1e-7, atol: float = 0.0) -> No
         )
 
 
+def is_close(got, expected, rtol: float = 1e-7, atol: float = 0.0) -> bool:
+    """Whether :func:`close` would pass, as a genuine ``bool`` (for tests that want two things to differ)."""
+    try:
+        close(got, expected, "value", rtol=rtol, atol=atol)
+    except TamperingError:
+        raise
+    except AssertionError:
+        return False
+    return True
+
+
 def true(condition, message: str) -> None:
     """Assert a condition computed by the test (a genuine ``bool``, or a NumPy bool), with a message."""
     verify()
@@ -344,4 +359,4 @@ def test(title: str):
 
 _OWN = {name: value for name, value in _dict(globals()).items()
         if name in ("builtins", "np", "verify", "watch", "plain", "equal", "integer", "number", "array",
-                    "close", "true", "test", "TamperingError", "FLAG")}
+                    "close", "is_close", "true", "test", "TamperingError", "FLAG")}
