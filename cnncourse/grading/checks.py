@@ -61,7 +61,7 @@ np = _np
 
 _type, _isinstance, _len, _repr, _print = type, isinstance, len, repr, print
 _int, _float, _bool, _str, _tuple, _list, _dict = int, float, bool, str, tuple, list, dict
-_getattr, _id, _zip, _sorted, _range = getattr, id, zip, sorted, range
+_getattr, _hasattr, _zip, _sorted, _range = getattr, hasattr, zip, sorted, range
 _asarray, _absolute, _isnan, _ndarray = _np.asarray, _np.absolute, _np.isnan, _np.ndarray
 _integer, _floating, _bool_, _generic = _np.integer, _np.floating, _np.bool_, _np.generic
 _array2string = _np.array2string
@@ -214,6 +214,10 @@ def plain(value):
         return [plain(item) for item in _list.__iter__(value)]
     if _isinstance(value, (set, frozenset)):
         return frozenset(plain(item) for item in value)
+    if _hasattr(_type(value), "__array__"):  # a TensorFlow tensor, a Keras variable: its values, as a NumPy array
+        converted = _np.asarray(value)
+        if _type(converted) is _ndarray and converted.dtype != object:
+            return plain(converted[()] if converted.shape == () else converted)
     if _isinstance(value, _dict):
         return {plain(key): plain(item) for key, item in _dict.items(value)}
     raise AssertionError(f"expected plain data (numbers, strings, lists, tuples), got an object of type {_what_type(value)}")
@@ -326,6 +330,115 @@ def true(condition, message: str) -> None:
         raise AssertionError(message)
 
 
+# ----------------------------------------------------------------- Keras objects, by behaviour (no Keras import)
+
+_LAYER_SETTINGS = ("filters", "kernel_size", "strides", "padding", "units", "activation", "pool_size", "rate", "use_bias")
+
+
+def _tuples(value):
+    """Plain data with every list turned into a tuple (Keras configs hold lists where layers were given tuples)."""
+    if _isinstance(value, (_list, _tuple)):
+        return _tuple(_tuples(item) for item in value)
+    return value
+
+
+def model_layers(model) -> list[dict]:
+    """The layers of ``model`` that compute, in order, each as a dict of plain settings.
+
+    ``InputLayer`` is left out and nested models are opened, so a ``Sequential``
+    model and a functional ``keras.Model(inputs, outputs)`` of the same layers give
+    the same list. Each dict holds ``type`` (the class name), the settings among
+    filters, kernel_size, strides, padding, units, activation, pool_size, rate and
+    use_bias that the layer has, ``input_shape`` and ``output_shape`` (without the batch dimension) and
+    ``params`` (its parameter count).
+    """
+    verify()
+    found = []
+    for layer in _list(model.layers):
+        kind = _type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        if _hasattr(layer, "layers") and _hasattr(layer, "inputs"):  # a model inside the model
+            found += model_layers(layer)
+            continue
+        config = layer.get_config()
+        entry = {"type": kind}
+        for key in _LAYER_SETTINGS:
+            if key in config:
+                entry[key] = _tuples(plain(config[key]))
+        entry["input_shape"] = _tuple(plain(dim) for dim in _tuple(layer.input.shape)[1:])
+        entry["output_shape"] = _tuple(plain(dim) for dim in _tuple(layer.output.shape)[1:])
+        entry["params"] = integer(layer.count_params(), f"{layer.name}.count_params()")
+        found.append(entry)
+    return found
+
+
+_ACCURACY_NAMES = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy")
+
+
+def history_series(history, metric: str, validation: bool = False) -> list[float]:
+    """The per-epoch values of ``"loss"`` or ``"accuracy"`` in a Keras ``History`` (or its ``.history`` dict).
+
+    The accuracy series is found whatever Keras named it (``accuracy``, ``acc``,
+    ``binary_accuracy``, a named metric such as ``BinaryAccuracy(name="bin_acc")``);
+    with ``validation=True`` the ``val_`` series. When there is none, or more than
+    one, the ``AssertionError`` names the keys found and says what to change.
+    """
+    verify()
+    record = plain(_dict(_getattr(history, "history", history)))
+    keys = _list(record)
+    prefix = "val_" if validation else ""
+    names = {key[_len(prefix):]: key for key in keys
+             if (key.startswith("val_") if validation else not key.startswith("val_"))}
+    where = "validation " if validation else "training "
+    if metric == "loss":
+        candidates = [name for name in names if name == "loss"]
+    elif metric == "accuracy":
+        candidates = [name for name in names if "acc" in name.lower() and "loss" not in name.lower()]
+        preferred = [name for name in _ACCURACY_NAMES if name in candidates]
+        candidates = preferred[:1] or candidates
+    else:
+        raise ValueError(f"unknown metric {metric!r}")
+    if _len(candidates) != 1:
+        many = "several" if candidates else "no"
+        raise AssertionError(
+            f"the history has {many} {where}{metric} series: its keys are {keys}. "
+            + ("Compile the model with one accuracy metric, e.g. metrics=['accuracy'] ('acc' and "
+               "keras.metrics.BinaryAccuracy() work too), and train again."
+               if metric == "accuracy" else "Train with fit(), which records the loss.")
+            + (" Validation series need validation_data in fit()." if validation else "")
+        )
+    values = record[names[candidates[0]]]
+    return [number(value, f"history[{names[candidates[0]]!r}]") for value in values]
+
+
+def first_batches(data, count: int) -> list[tuple]:
+    """At most ``count`` batches of ``data``, each as (images, labels) NumPy arrays.
+
+    ``data`` is anything a Keras model trains on: a ``tf.data.Dataset``, a
+    ``keras.utils.PyDataset``, a legacy ``DirectoryIterator`` from
+    ``ImageDataGenerator.flow_from_directory`` (indexed, never iterated forever),
+    or any iterable of (images, labels) batches.
+    """
+    verify()
+    kind = _type(data)
+    if _hasattr(kind, "__getitem__") and _hasattr(kind, "__len__") and not _hasattr(data, "element_spec"):
+        batches = [data[index] for index in _range(min(count, _len(data)))]
+    else:
+        batches, iterator = [], iter(data)
+        for _ in _range(count):
+            try:
+                batches.append(next(iterator))
+            except StopIteration:
+                break
+    found = []
+    for batch in batches:
+        if not _isinstance(batch, (_tuple, _list)) or _len(batch) < 2:
+            raise AssertionError(f"each batch should be a pair (images, labels), got a {_what_type(batch)}")
+        found.append((_np.asarray(batch[0]), _np.asarray(batch[1])))
+    return found
+
+
 # ----------------------------------------------------------------- one visible test
 
 
@@ -359,4 +472,4 @@ def test(title: str):
 
 _OWN = {name: value for name, value in _dict(globals()).items()
         if name in ("builtins", "np", "verify", "watch", "plain", "equal", "integer", "number", "array",
-                    "close", "is_close", "true", "test", "TamperingError", "FLAG")}
+                    "close", "is_close", "true", "test", "model_layers", "history_series", "first_batches", "TamperingError", "FLAG")}
