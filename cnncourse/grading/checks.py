@@ -95,7 +95,20 @@ def watch(*objects, label: str | None = None, names=None) -> None:
     for obj in objects:
         if any(watched is obj for _, watched, _ in _WATCHED):
             continue
-        _WATCHED.append((label or _getattr(obj, "__name__", _repr(obj)), obj, _snapshot(obj, names)))
+        name = label or _getattr(obj, "__name__", _repr(obj))
+        snapshot = _snapshot(obj, names)
+        _WATCHED.append((name, obj, snapshot))
+        # Taken late (after student code ran)? Then a function written in a notebook is a patch.
+        if name not in ("builtins", "math"):
+            _AT_IMPORT.extend(f"{name}.{key}" for key, value in snapshot.items() if _written_in_a_notebook(value))
+
+
+def _written_in_a_notebook(value) -> bool:
+    """Whether ``value`` is a Python function whose code comes from a notebook cell (or exec), not a file of a library."""
+    code = _getattr(_getattr(value, "_implementation", value), "__code__", None)
+    if code is None or _type(value) not in (_types.FunctionType, _type(_np.allclose)):
+        return False
+    return code.co_filename.startswith("<") or "ipykernel_" in code.co_filename
 
 
 class TamperingError(AssertionError):
@@ -120,15 +133,6 @@ def _looks_genuine_builtin(name: str, value) -> bool:
     )
 
 
-def _numpy_file(value) -> bool:
-    """Whether a Python function was defined inside NumPy's own package (not in a notebook)."""
-    code = _getattr(_getattr(value, "_implementation", value), "__code__", None)
-    if code is None:
-        return True  # ufuncs, C functions, classes, constants: not something a notebook can define in place
-    return code.co_filename.startswith(_NUMPY_DIR)
-
-
-_NUMPY_DIR = _np.__file__.rsplit("/", 1)[0].rsplit("\\", 1)[0]
 _CORE = (("numpy", _np, ("allclose", "isclose", "array_equal", "all", "any", "abs", "sum", "mean", "median",
                          "std", "asarray", "array", "argmax", "unique", "shape")),
          ("numpy.testing", _np_testing, ("assert_allclose", "assert_array_equal", "assert_equal",
@@ -139,7 +143,7 @@ def _import_problems() -> list[str]:
     """What already looked patched when this module was imported (then every test fails, flagged)."""
     problems = [f"builtins.{name}" for name in _BUILTIN_NAMES if not _looks_genuine_builtin(name, _getattr(_builtins_module, name))]
     for label, module, names in _CORE:
-        problems += [f"{label}.{name}" for name in names if not _numpy_file(_getattr(module, name, None))]
+        problems += [f"{label}.{name}" for name in names if _written_in_a_notebook(_getattr(module, name, None))]
     problems += [f"math.{name}" for name, value in vars(_math).items()
                  if _type(value) is _types.FunctionType]  # math is written in C: a Python function is a patch
     return problems
