@@ -72,7 +72,7 @@ def test_graded_cells_have_unique_ids_points_and_locks():
     assert len(ids) == len(set(ids)), "grade ids must be unique"
     assert all(grade_id.startswith(f"{ASSIGNMENT}-") for grade_id in ids)
     graded = [nbgrader_cell(cell) for cell in cells if nbgrader_cell(cell).get("grade")]
-    assert len(graded) == 14
+    assert len(graded) == 15  # Question 2 is two cells of one point each: scaling, then one-hot encoding
     for meta in graded:
         assert meta["locked"] and not meta["solution"], f"{meta['grade_id']} is a test cell and must be locked"
         assert isinstance(meta["points"], int) and 1 <= meta["points"] <= 3, meta["grade_id"]

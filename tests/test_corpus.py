@@ -1,0 +1,111 @@
+"""The corpus of tests/corpus/, graded by the real nbgrader: exact points for every cell of every case.
+
+For each assignment one module-scoped course copy gets every case of that assignment
+as a student of its own (the solved student version with the case's answers put in),
+and one `nbgrader autograde` run grades them all. Then each case is one test: its
+per-cell scores must be exactly the case's, the cells it names must show the message
+it names (and, for tampering, the flag of cnncourse.grading.checks), and no line of a
+hidden test may appear in any student's feedback page.
+
+Select one assignment with ``-k conv-arithmetic`` (then only that one is graded).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nbformat
+import pytest
+
+from corpus import Case, all_cases
+from nbgrader_course import Course, nbgrader_cell
+
+from cnncourse.grading.checks import FLAG
+
+pytestmark = pytest.mark.slow
+
+CASES = all_cases()
+
+
+def student_id(case: Case) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", case.name.lower())
+
+
+def hidden_lines(course: Course, assignment: str) -> list[str]:
+    """Every line (longer than a few characters) between the hidden-test markers of the source notebook."""
+    lines = []
+    for cell in course.source_notebook(assignment).cells:
+        for part in cell.source.split("### BEGIN HIDDEN TESTS")[1:]:
+            lines += [line.strip() for line in part.split("### END HIDDEN TESTS")[0].splitlines() if len(line.strip()) > 12]
+    return lines
+
+
+def submitted_text(course: Course, assignment: str, student: str) -> str:
+    """The source of every cell the student handed in: what the student saw or wrote anyway."""
+    path = course.root / "submitted" / student / assignment / f"{assignment}.ipynb"
+    return "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """grade(assignment) -> (course, scores): one autograde run per assignment, on first use."""
+    cache: dict[str, tuple[Course, dict]] = {}
+
+    def grade(assignment: str):
+        if assignment not in cache:
+            course = Course(tmp_path_factory.mktemp(f"corpus-{assignment}"), [assignment])
+            course.generate(assignment)
+            solved = course.solved_release(assignment)
+            for case in (c for c in CASES if c.assignment == assignment):
+                notebook = solved
+                for grade_id, source in case.answers.items():
+                    notebook = course.with_answer(notebook, grade_id, source.strip("\n"))
+                course.submit(assignment, student_id(case), notebook)
+            course.autograde(assignment)
+            course.nbgrader("generate_feedback", assignment, "--force")
+            cache[assignment] = (course, course.scores(assignment))
+        return cache[assignment]
+
+    return grade
+
+
+def cell_output(course: Course, assignment: str, student: str, grade_id: str) -> str:
+    """Everything a graded cell of the autograded notebook printed or raised, as text."""
+    notebook = course.autograded_notebook(assignment, student)
+    (cell,) = [c for c in notebook.cells if nbgrader_cell(c).get("grade_id") == grade_id]
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+        parts += output.get("traceback", [])
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(parts))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_case_gets_exactly_its_scores(graded, case: Case):
+    course, scores = graded(case.assignment)
+    student = student_id(case)
+    assert student in scores, f"{case.id} was not graded; see {course.log}"
+    assert set(case.expected) == set(course.max_scores(case.assignment)), "the case must list every graded cell"
+    got = scores[student]
+    wrong = {grade_id: (points, got.get(grade_id)) for grade_id, points in case.expected.items() if got.get(grade_id) != points}
+    details = {grade_id: cell_output(course, case.assignment, student, grade_id)[-600:] for grade_id in wrong}
+    assert not wrong, f"{case.id}: (expected, got) {wrong}\n{details}"
+    for grade_id in case.flagged:
+        assert FLAG in cell_output(course, case.assignment, student, grade_id), f"{case.id}: {grade_id} is not flagged"
+    for grade_id, text in case.messages.items():
+        assert text in cell_output(course, case.assignment, student, grade_id), f"{case.id}: {grade_id} does not say {text!r}"
+
+
+@pytest.mark.parametrize("assignment", sorted({case.assignment for case in CASES}))
+def test_no_hidden_test_line_in_any_feedback_page(graded, assignment):
+    course, scores = graded(assignment)
+    hidden = hidden_lines(course, assignment)
+    assert hidden, "the assignment has hidden tests"
+    for student in scores:
+        page = course.root / "feedback" / student / assignment / f"{assignment}.html"
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+        seen = submitted_text(course, assignment, student)
+        leaks = [line for line in hidden if line in text and line not in seen]
+        assert leaks == [], (student, leaks[:3])
