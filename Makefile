@@ -27,6 +27,7 @@ help:
 	@echo "make lock        regenerate requirements.lock from requirements.txt (pip-compile)"
 	@echo "make test        run the whole test suite (installs Chromium if missing)"
 	@echo "make test-fast   the suite without the tests marked slow"
+	@echo "make lint        ruff, as make test runs it first"
 	@echo "make test-slow   only the tests marked slow"
 	@echo "make bench-book  time a full build and a no-change rebuild"
 	@echo "make bench-grade | bench-cifar | bench-beewasp   grading and training benchmarks (stand-ins)"
@@ -86,10 +87,14 @@ define run_pytest
 	exit $$rc
 endef
 
-test: $(INSTALLED) browser
+# Ruff (configured in pyproject.toml) before any test: a mistake it finds fails at once.
+lint: $(INSTALLED)
+	$(BIN)/ruff check --no-cache .
+
+test: $(INSTALLED) browser lint
 	@$(call run_pytest,)
 
-test-fast: $(INSTALLED) browser
+test-fast: $(INSTALLED) browser lint
 	@$(call run_pytest,-m "not slow")
 
 test-slow: $(INSTALLED) browser
