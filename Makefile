@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: help setup lock browser book test test-fast test-slow clean clean-book \
+.PHONY: help setup lock browser book lint test test-fast test-slow clean clean-book \
         bench-book bench-grade bench-cifar bench-beewasp gpu-notebooks \
         release autograde feedback grades sync
 
