@@ -1,11 +1,14 @@
-"""The corpus of tests/corpus/, graded by the real nbgrader: exact points for every cell of every case.
+"""The contract of every graded assignment, and its corpus: exact points for every cell of every case.
 
-For each assignment one module-scoped course copy gets every case of that assignment
-as a student of its own (the solved student version with the case's answers put in),
-and one `nbgrader autograde` run grades them all. Then each case is one test: its
-per-cell scores must be exactly the case's, the cells it names must show the message
-it names (and, for tampering, the flag of cnncourse.grading.checks), and no line of a
-hidden test may appear in any student's feedback page.
+For each assignment of course.yml, the session fixture ``graded_class`` (conftest.py)
+hands in every case of tests/corpus/ as a student of its own and grades them with the
+instructor's command, once. Each case is then one test: its per-cell scores must be
+exactly the case's (the solution full marks, the untouched release 0, each typical
+mistake losing exactly its cells), the cells it names must show the message it names
+(and, for tampering, the flag of cnncourse.grading.checks), and no line of a hidden
+test may appear in any student's feedback page. That release/ is what nbgrader
+generates from the source, with no solution or hidden test in it, is
+tests/test_nbgrader_workflow.py's part of the contract.
 
 Select one assignment with ``-k conv-arithmetic`` (then only that one is graded).
 """
@@ -19,17 +22,14 @@ import nbformat
 import pytest
 
 from corpus import Case, all_cases
-from nbgrader_course import Course, nbgrader_cell
+from nbgrader_course import ROOT, Course, nbgrader_cell
 
+from cnncourse.grading.course import load_course
 from cnncourse.grading.checks import FLAG
 
 pytestmark = pytest.mark.slow
 
 CASES = all_cases()
-
-
-def student_id(case: Case) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", case.name.lower())
 
 
 def hidden_lines(course: Course, assignment: str) -> list[str]:
@@ -47,29 +47,6 @@ def submitted_text(course: Course, assignment: str, student: str) -> str:
     return "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """grade(assignment) -> (course, scores): one autograde run per assignment, on first use."""
-    cache: dict[str, tuple[Course, dict]] = {}
-
-    def grade(assignment: str):
-        if assignment not in cache:
-            course = Course(tmp_path_factory.mktemp(f"corpus-{assignment}"), [assignment])
-            course.generate(assignment)
-            solved = course.solved_release(assignment)
-            for case in (c for c in CASES if c.assignment == assignment):
-                notebook = solved
-                for grade_id, source in case.answers.items():
-                    notebook = course.with_answer(notebook, grade_id, source.strip("\n"))
-                course.submit(assignment, student_id(case), notebook)
-            course.autograde(assignment)
-            course.nbgrader("generate_feedback", assignment, "--force")
-            cache[assignment] = (course, course.scores(assignment))
-        return cache[assignment]
-
-    return grade
-
-
 def cell_output(course: Course, assignment: str, student: str, grade_id: str) -> str:
     """Everything a graded cell of the autograded notebook printed or raised, as text."""
     notebook = course.autograded_notebook(assignment, student)
@@ -83,9 +60,9 @@ def cell_output(course: Course, assignment: str, student: str, grade_id: str) ->
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_case_gets_exactly_its_scores(graded, case: Case):
-    course, scores = graded(case.assignment)
-    student = student_id(case)
+def test_case_gets_exactly_its_scores(graded_class, case: Case):
+    graded = graded_class(case.assignment)
+    course, scores, student = graded.course, graded.scores, case.student
     assert student in scores, f"{case.id} was not graded; see {course.log}"
     assert set(case.expected) == set(course.max_scores(case.assignment)), "the case must list every graded cell"
     got = scores[student]
@@ -98,9 +75,18 @@ def test_case_gets_exactly_its_scores(graded, case: Case):
         assert text in cell_output(course, case.assignment, student, grade_id), f"{case.id}: {grade_id} does not say {text!r}"
 
 
+def test_every_assignment_of_course_yml_has_its_contract_and_its_mistakes():
+    for assignment in load_course(ROOT).available():
+        names = {case.name for case in CASES if case.assignment == assignment.name}
+        assert {"solution", "untouched"} <= names, f"{assignment.name}: the contract cases are missing"
+        assert len(names) >= 4, f"{assignment.name}: list its typical mistakes in tests/corpus/"
+
+
 @pytest.mark.parametrize("assignment", sorted({case.assignment for case in CASES}))
-def test_no_hidden_test_line_in_any_feedback_page(graded, assignment):
-    course, scores = graded(assignment)
+def test_no_hidden_test_line_in_any_feedback_page(graded_class, assignment):
+    graded = graded_class(assignment)
+    course, scores = graded.course, graded.scores
+    assert graded.feedback.returncode == 0, graded.feedback.stdout[-3000:]
     hidden = hidden_lines(course, assignment)
     assert hidden, "the assignment has hidden tests"
     for student in scores:

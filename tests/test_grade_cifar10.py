@@ -1,19 +1,10 @@
-"""The CIFAR-10 homework grades itself: full marks, zero, and exactly the points a mistake costs.
+"""The CIFAR-10 homework notebook itself, and what its solution reports when graded.
 
-One module-scoped fixture copies the course into a temporary folder, generates
-the student version with the real nbgrader, hands in four submissions and
-autogrades them all at once, on the offline stand-in:
-
-* ``solution``: the student version answered as the source notebook answers it;
-* ``untouched``: the student version as released;
-* ``last_epoch``: the solution, except that ``load_best_and_evaluate`` never
-  loads the checkpoint, so the test set is evaluated with the last epoch's
-  weights instead of the best ones;
-* ``eight_names``: the solution, except that ``class_names`` stops at eight
-  names, as the seed notebook's list does.
-
-The fast tests check the notebook itself: metadata, points, and that the
-solution's model is the course's ``cifar10_cnn``. That release/ is what nbgrader
+How it grades (full marks, zero, the checkpoint never loaded, eight class names,
+other correct styles, slips, tampering) is tests/corpus/cifar10.py, graded by
+tests/test_corpus.py; the last test here reads the solution's run from that
+grading. The fast tests check the notebook itself: metadata, points, and that
+the solution's model is the course's ``cifar10_cnn``. That release/ is what nbgrader
 generates, with no solution or hidden test in it, is checked for every
 assignment at once in test_nbgrader_workflow.py.
 """
@@ -21,12 +12,11 @@ assignment at once in test_nbgrader_workflow.py.
 from __future__ import annotations
 
 import re
-import time
 
 import nbformat
 import pytest
 
-from nbgrader_course import ROOT, Course, nbgrader_cell, strip_solution_markers
+from nbgrader_course import ROOT, nbgrader_cell, strip_solution_markers
 
 ASSIGNMENT = "cifar10"
 SOURCE = ROOT / "source_notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -36,14 +26,7 @@ RELEASE = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 # here and in the notebook's hidden test only: the question asks students for it.
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
-EIGHT_NAMES = 'class_names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse"]\n'
-LOAD_LINE = "    model.load_weights(checkpoint_path)\n"
 
-# The graded cells each mistake must fail; every other cell keeps its points.
-FAILS = {
-    "last_epoch": {"cifar10-best-checkpoint"},
-    "eight_names": {"cifar10-class-names"},
-}
 TOTAL_POINTS = 26
 
 
@@ -56,11 +39,6 @@ def answer_source(grade_id: str) -> str:
     return strip_solution_markers(cell.source)
 
 
-def last_epoch_answer() -> str:
-    """The solution of the evaluation cell without the line that loads the checkpoint."""
-    solved = answer_source("cifar10-best-answer") + "\n"
-    assert LOAD_LINE in solved, "the solution no longer loads the checkpoint with this line; update the test"
-    return solved.replace(LOAD_LINE, "    # (forgot to load the checkpoint: evaluates the last epoch's weights)\n")
 
 
 # --------------------------------------------------------------------------- the notebook itself
@@ -149,64 +127,13 @@ def test_solution_model_is_the_course_model():
     assert shapes(ours) == shapes(reference)
 
 
-# --------------------------------------------------------------------------- grading
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"), [ASSIGNMENT])
-    course.generate(ASSIGNMENT)
-    solved = course.solved_release(ASSIGNMENT)
-    course.submit(ASSIGNMENT, "solution", solved)
-    course.submit(ASSIGNMENT, "untouched", course.release_notebook(ASSIGNMENT))
-    course.submit(ASSIGNMENT, "last_epoch", Course.with_answer(solved, "cifar10-best-answer", last_epoch_answer()))
-    course.submit(ASSIGNMENT, "eight_names", Course.with_answer(solved, "cifar10-class-names-answer", EIGHT_NAMES))
-    start = time.perf_counter()
-    course.autograde(ASSIGNMENT)  # with course.yml's per-cell time limit
-    print(f"\nautograde of 4 cifar10 submissions: {time.perf_counter() - start:.1f} s")
-    return course, course.scores(ASSIGNMENT), course.max_scores(ASSIGNMENT)
-
-
-def cell_errors(course: Course, student: str, grade_id: str) -> str:
-    notebook = course.autograded_notebook(ASSIGNMENT, student)
-    (cell,) = [c for c in notebook.cells if nbgrader_cell(c).get("grade_id") == grade_id]
-    return "".join(f"{o.get('ename', '')}: {o.get('evalue', '')}\n" for o in cell.outputs if o.output_type == "error")
+# --------------------------------------------------------------------------- the solution's run
 
 
 @pytest.mark.slow
-def test_solution_gets_full_marks(graded):
-    course, scores, max_scores = graded
-    assert sum(max_scores.values()) == TOTAL_POINTS
-    failing = {g: cell_errors(course, "solution", g) for g, s in scores["solution"].items() if s != max_scores[g]}
-    assert scores["solution"] == max_scores, failing
-
-
-@pytest.mark.slow
-def test_untouched_release_gets_zero(graded):
-    _, scores, max_scores = graded
-    assert scores["untouched"] == {grade_id: 0.0 for grade_id in max_scores}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("student", sorted(FAILS))
-def test_a_mistake_loses_exactly_the_cells_that_check_it(graded, student):
-    _, scores, max_scores = graded
-    expected = {grade_id: 0.0 if grade_id in FAILS[student] else points for grade_id, points in max_scores.items()}
-    assert scores[student] == expected
-
-
-@pytest.mark.slow
-def test_the_mistakes_fail_with_a_message_that_names_them(graded):
-    course, _, _ = graded
-    assert "ten classes" in cell_errors(course, "eight_names", "cifar10-class-names")
-    assert "checkpoint" in cell_errors(course, "last_epoch", "cifar10-best-checkpoint").lower()
-
-
-@pytest.mark.slow
-def test_solution_run_reports_its_answers(graded):
-    """The solution's run on the stand-in: the real split sizes' logic, a trained model, a best epoch."""
-    course, _, _ = graded
-    notebook = course.autograded_notebook(ASSIGNMENT, "solution")
+def test_solution_run_reports_its_answers(graded_class):
+    """The solution's run on the stand-in (graded with the corpus): the split sizes, a trained model, a best epoch."""
+    notebook = graded_class(ASSIGNMENT).course.autograded_notebook(ASSIGNMENT, "solution")
     text = "".join(
         output.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
     )

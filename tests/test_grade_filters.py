@@ -1,48 +1,22 @@
-"""The filters lab grades itself: full marks, zero, and exactly the points a mistake costs.
+"""The filters lab notebook itself: metadata, points, a release that runs without the course package.
 
-One module-scoped fixture copies the course into a temporary folder, generates
-the student version with the real nbgrader, hands in four submissions and
-autogrades them all at once:
-
-* ``solution``: the student version answered as the source notebook answers it;
-* ``untouched``: the student version as released;
-* ``forgot_flip``: the solution, except that ``convolve2d`` does not flip the kernel;
-* ``uint8_clipping``: the solution, except that ``sobel_gradients`` filters the
-  uint8 photo with ``ddepth=-1``, so negative responses are clipped to 0.
+How it grades (full marks, zero, a kernel never flipped, uint8 clipping, other
+correct styles, slips, tampering) is tests/corpus/filters.py, graded by
+tests/test_corpus.py.
 """
 
 from __future__ import annotations
 
 import re
-import time
 
 import nbformat
-import pytest
 
-from nbgrader_course import ROOT, Course, nbgrader_cell
+from nbgrader_course import ROOT, nbgrader_cell
 
 ASSIGNMENT = "filters"
 SOURCE = ROOT / "source_notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 RELEASE = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 
-FORGOT_FLIP = '''
-def convolve2d(image, kernel, padding=0, stride=1):
-    return correlate2d(image, kernel, padding=padding, stride=stride)  # no flip
-'''
-
-UINT8_CLIPPING = '''
-def sobel_gradients(image):
-    gx = cv2.filter2D(image, -1, SOBEL_X)  # ddepth=-1: uint8 in, uint8 out
-    gy = cv2.filter2D(image, -1, SOBEL_Y)
-    magnitude = np.hypot(gx, gy)
-    return gx, gy, magnitude
-'''
-
-# The graded cells each mistake must fail; every other cell keeps its points.
-FAILS = {
-    "forgot_flip": {"filters-convolve2d", "filters-flip-sobel"},
-    "uint8_clipping": {"filters-sobel-gradients", "filters-gradient-magnitude"},
-}
 
 
 def source_cells():
@@ -97,58 +71,3 @@ def test_student_version_runs_without_the_course_package():
     """The lab runs on Colab as released: the student version never imports cnncourse."""
     release = nbformat.read(RELEASE, as_version=4)
     assert not [cell for cell in release.cells if "cnncourse" in cell.source]
-
-
-# --------------------------------------------------------------------------- grading
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = Course(tmp_path_factory.mktemp("course"), [ASSIGNMENT])
-    course.generate(ASSIGNMENT)
-    solved = course.solved_release(ASSIGNMENT)
-    course.submit(ASSIGNMENT, "solution", solved)
-    course.submit(ASSIGNMENT, "untouched", course.release_notebook(ASSIGNMENT))
-    course.submit(ASSIGNMENT, "forgot_flip", Course.with_answer(solved, "filters-convolve2d-answer", FORGOT_FLIP))
-    course.submit(
-        ASSIGNMENT, "uint8_clipping", Course.with_answer(solved, "filters-sobel-gradients-answer", UINT8_CLIPPING)
-    )
-    start = time.perf_counter()
-    course.autograde(ASSIGNMENT)
-    print(f"\nautograde of 4 filters submissions: {time.perf_counter() - start:.1f} s")
-    return course, course.scores(ASSIGNMENT), course.max_scores(ASSIGNMENT)
-
-
-@pytest.mark.slow
-def test_solution_gets_full_marks(graded):
-    _, scores, max_scores = graded
-    assert sum(max_scores.values()) == 18
-    assert scores["solution"] == max_scores
-
-
-@pytest.mark.slow
-def test_untouched_release_gets_zero(graded):
-    _, scores, max_scores = graded
-    assert scores["untouched"] == {grade_id: 0.0 for grade_id in max_scores}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("student", sorted(FAILS))
-def test_a_mistake_loses_exactly_the_cells_that_check_it(graded, student):
-    _, scores, max_scores = graded
-    expected = {grade_id: 0.0 if grade_id in FAILS[student] else points for grade_id, points in max_scores.items()}
-    assert scores[student] == expected
-
-
-@pytest.mark.slow
-def test_the_mistakes_fail_with_the_students_message(graded):
-    """The visible tests name the mistake, so feedback tells the student what went wrong."""
-    course, _, _ = graded
-
-    def errors(student, grade_id):
-        notebook = course.autograded_notebook(ASSIGNMENT, student)
-        (cell,) = [c for c in notebook.cells if nbgrader_cell(c).get("grade_id") == grade_id]
-        return "".join(o.get("evalue", "") for o in cell.outputs if o.output_type == "error")
-
-    assert "did you flip" in errors("forgot_flip", "filters-convolve2d")
-    assert "ddepth=-1" in errors("uint8_clipping", "filters-sobel-gradients")

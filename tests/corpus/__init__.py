@@ -9,12 +9,16 @@ the tampering tried to change (and every test cell that runs after it, which rep
 submission as flagged).
 
 Modules: ``conv_arithmetic``, ``filters``, ``cifar10`` and ``beewasp``, each with a
-``MAX`` dict (grade id -> points) and a ``CASES`` list. ``ALL`` lists every case.
-``tests/test_corpus.py`` grades them with the real nbgrader.
+``MAX`` dict (grade id -> points) and a ``CASES`` list that starts with the
+:func:`contract` of every graded assignment (solution: full marks; untouched: 0) and
+goes on with the assignment's typical mistakes and the cells each must lose.
+:func:`all_cases` lists every case; ``tests/test_corpus.py`` grades them with the
+instructor's command (`make autograde`), one run per assignment.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -30,10 +34,17 @@ class Case:
     flagged: frozenset[str] = field(default_factory=frozenset)
     #: Text that must appear in the output of a graded cell: {grade_id: text}.
     messages: dict[str, str] = field(default_factory=dict)
+    #: What the answers are put into: the solved student version, or the student version as released.
+    start: str = "solved"
 
     @property
     def id(self) -> str:
         return f"{self.assignment}/{self.name}"
+
+    @property
+    def student(self) -> str:
+        """The student id the case is handed in as."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower())
 
 
 def scores(maximum: dict[str, int], lost: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
@@ -42,6 +53,14 @@ def scores(maximum: dict[str, int], lost: set[str] | frozenset[str] = frozenset(
     if unknown:
         raise KeyError(f"no graded cells {sorted(unknown)}")
     return {grade_id: 0.0 if grade_id in lost else float(points) for grade_id, points in maximum.items()}
+
+
+def contract(assignment: str, maximum: dict[str, int]) -> list[Case]:
+    """What every graded assignment must do: the solution gets full marks, the untouched release 0."""
+    return [
+        Case(assignment, "solution", {}, scores(maximum)),
+        Case(assignment, "untouched", {}, scores(maximum, set(maximum)), start="release"),
+    ]
 
 
 def all_cases() -> list[Case]:

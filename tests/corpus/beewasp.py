@@ -6,7 +6,7 @@ variations share a submission: four in all.
 
 from __future__ import annotations
 
-from . import Case, scores
+from . import Case, contract, scores
 
 A = "beewasp"
 MAX = {
@@ -183,7 +183,43 @@ q6_option = 0.98
 ''',
 }
 
+# The seed notebook's Q5/Q6 mistake: the test loss and accuracy read from the first training's history.
+SEED_Q5_Q6 = {
+    g("q5"): """
+q5 = float(np.mean(history.history["val_loss"]))
+q5_option = closest_option(q5, Q5_OPTIONS)
+""",
+    g("q6"): """
+q6 = float(np.mean(history.history["val_accuracy"][-5:]))
+q6_option = closest_option(q6, Q6_OPTIONS)
+""",
+}
+# A model re-created (and so re-compiled) before the augmented training: it does not go on training.
+RECREATED = {
+    g("continue"): """
+model = keras.Sequential(
+    [
+        keras.Input(shape=(150, 150, 3)),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Flatten(),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(1, activation="sigmoid"),
+    ]
+)
+model.compile(
+    optimizer=keras.optimizers.SGD(learning_rate=0.002, momentum=0.8),
+    loss="binary_crossentropy",
+    metrics=["accuracy"],
+)
+history_aug = model.fit(train_aug_ds, epochs=10, validation_data=test_ds)
+""",
+}
+
 CASES = [
+    *contract(A, MAX),
+    Case(A, "seed-q5-q6-from-the-first-history", SEED_Q5_Q6, scores(MAX, {f"{A}-q5", f"{A}-q6"})),
+    Case(A, "recreated-model", RECREATED, scores(MAX, {f"{A}-continue"})),
     Case(A, "functional-tfkeras-acc-legacy-generator", FUNCTIONAL_TFKERAS_ACC_LEGACY, scores(MAX)),
     Case(A, "sequential-binaryaccuracy-statistics", SEQUENTIAL_BINARYACCURACY_PYTHON, scores(MAX)),
     Case(

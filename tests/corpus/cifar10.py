@@ -5,7 +5,7 @@ Each submission trains its model (about a minute on the stand-in): four in all.
 
 from __future__ import annotations
 
-from . import Case, scores
+from . import Case, contract, scores
 
 A = "cifar10"
 MAX = {
@@ -178,7 +178,30 @@ np.add.at(confusion, (y_pred, y_true), 1)  # transposed: rows are the predicted 
 
 _AFTER_PATCH = {f"{A}-confusion", f"{A}-per-class", f"{A}-most-confused"}
 
+# The seed notebook's list of class names, which stops at eight.
+EIGHT_NAMES = {
+    f"{A}-class-names-answer": 'class_names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse"]',
+}
+
+
+def last_epoch_answer() -> dict[str, str]:
+    """The solution of the evaluation cell without the line that loads the checkpoint (the last epoch's weights)."""
+    from nbgrader_course import ROOT, nbgrader_cell, strip_solution_markers
+    import nbformat
+
+    notebook = nbformat.read(ROOT / "source_notebooks" / A / f"{A}.ipynb", as_version=4)
+    (cell,) = [c for c in notebook.cells if nbgrader_cell(c).get("grade_id") == f"{A}-best-answer"]
+    solved, load = strip_solution_markers(cell.source) + "\n", "    model.load_weights(checkpoint_path)\n"
+    assert load in solved, "the solution no longer loads the checkpoint with this line; update the case"
+    return {f"{A}-best-answer": solved.replace(load, "    # (forgot to load the checkpoint)\n")}
+
+
 CASES = [
+    *contract(A, MAX),
+    Case(A, "checkpoint-never-loaded", last_epoch_answer(), scores(MAX, {f"{A}-best-checkpoint"}),
+         messages={f"{A}-best-checkpoint": "not those of the last epoch"}),
+    Case(A, "eight-class-names", EIGHT_NAMES, scores(MAX, {f"{A}-class-names"}),
+         messages={f"{A}-class-names": "CIFAR-10 has ten classes"}),
     Case(A, "functional-tfkeras-acc", FUNCTIONAL_TFKERAS_ACC, scores(MAX)),
     Case(A, "sequential-python-loops", SEQUENTIAL_LOOPS, scores(MAX)),
     Case(

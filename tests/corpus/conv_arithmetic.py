@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Case, scores
+from . import Case, contract, scores
 
 A = "conv-arithmetic"
 MAX = {
@@ -204,6 +204,7 @@ def conv1d(x, w, p=0, s=1):
 }
 
 CASES = [
+    *contract(A, MAX),
     Case(A, "plain-python", PLAIN_PYTHON, scores(MAX)),
     Case(A, "numpy-style", NUMPY_STYLE, scores(MAX)),
     Case(

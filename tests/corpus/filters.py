@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Case, scores
+from . import Case, contract, scores
 
 A = "filters"
 MAX = {
@@ -142,7 +142,29 @@ len = lambda value: 2  # noqa: E731
 
 _AFTER_PATCH = {f"{A}-sharpen", f"{A}-blur", f"{A}-constant-image", f"{A}-output-size"}
 
+FORGOT_FLIP = {
+    f"{A}-convolve2d-answer": """
+def convolve2d(image, kernel, padding=0, stride=1):
+    return correlate2d(image, kernel, padding=padding, stride=stride)  # no flip
+""",
+}
+# sobel_gradients filters the uint8 photo with ddepth=-1, so negative responses are clipped to 0.
+UINT8_CLIPPING = {
+    f"{A}-sobel-gradients-answer": """
+def sobel_gradients(image):
+    gx = cv2.filter2D(image, -1, SOBEL_X)  # ddepth=-1: uint8 in, uint8 out
+    gy = cv2.filter2D(image, -1, SOBEL_Y)
+    magnitude = np.hypot(gx, gy)
+    return gx, gy, magnitude
+""",
+}
+
 CASES = [
+    *contract(A, MAX),
+    Case(A, "kernel-not-flipped", FORGOT_FLIP, scores(MAX, {f"{A}-convolve2d", f"{A}-flip-sobel"}),
+         messages={f"{A}-convolve2d": "did you flip"}),
+    Case(A, "uint8-clipping", UINT8_CLIPPING, scores(MAX, {f"{A}-sobel-gradients", f"{A}-gradient-magnitude"}),
+         messages={f"{A}-sobel-gradients": "ddepth=-1"}),
     Case(A, "vectorised-scipy", VECTORISED, scores(MAX)),
     Case(A, "slips", SLIPS, scores(MAX, {f"{A}-edge-direction", f"{A}-flip-sobel", f"{A}-sharpen"})),
     Case(A, "patched-numpy-math", PATCHED, scores(MAX, _AFTER_PATCH), flagged=frozenset(_AFTER_PATCH)),
