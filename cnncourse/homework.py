@@ -14,6 +14,8 @@ import nbformat
 
 from cnncourse.grading.course import find_course_root
 _QUESTION_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
+_NUMBERED_QUESTION = re.compile(r"^#{2,4}\s+Question\s+\d+\b", re.MULTILINE)
+_NUMBERED_SECTION = re.compile(r"^##\s+\d+\.\s", re.MULTILINE)
 _POINTS_SUFFIX = re.compile(r"\s*\(\d+ points?\)$")
 
 
@@ -52,3 +54,16 @@ def question_table(assignment: str, root: Path | None = None):
             current["points"] += int(meta.get("points", 0))
     table = pd.DataFrame([row for row in rows if row["test cells"]], columns=["question", "test cells", "points"])
     return table.set_index("question")
+
+
+def question_count(assignment: str, root: Path | None = None) -> int:
+    """How many questions the notebook asks, as its headings number them.
+
+    A notebook that heads its questions "Question 1", "Question 2", ... (inside
+    larger sections) has that many; one whose numbered sections are the
+    questions ("## 1. Output size") has one per numbered section.
+    """
+    notebook = nbformat.read(release_notebook(assignment, root), as_version=4)
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    questions = _NUMBERED_QUESTION.findall(text)
+    return len(questions) if questions else len(_NUMBERED_SECTION.findall(text))

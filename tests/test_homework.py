@@ -4,7 +4,7 @@ import nbformat
 import pytest
 
 from cnncourse.grading.course import CourseError, find_course_root, load_course
-from cnncourse.homework import question_table, release_notebook
+from cnncourse.homework import question_count, question_table, release_notebook
 from nbgrader_course import ROOT
 
 ASSIGNMENTS = [a.name for a in load_course(ROOT).assignments]
@@ -31,3 +31,10 @@ def test_the_course_is_found_from_any_folder_inside_it(tmp_path):
     assert release_notebook("filters", find_course_root(ROOT / "book")) == ROOT / "release" / "filters" / "filters.ipynb"
     with pytest.raises(CourseError, match="no course.yml"):
         find_course_root(tmp_path)
+
+
+def test_questions_are_counted_as_the_notebooks_number_them():
+    counts = {assignment: question_count(assignment) for assignment in ASSIGNMENTS}
+    assert counts == {"conv-arithmetic": 9, "filters": 6, "cifar10": 13, "beewasp": 6}
+    for assignment in ASSIGNMENTS:
+        assert counts[assignment] >= len(question_table(assignment)) - 1  # a section may hold several questions
