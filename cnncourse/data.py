@@ -485,6 +485,15 @@ def load_beewasp(expected: dict[str, int] | None = None) -> Path:
 CIFAR10_COUNTS = {"train": 50_000, "test": 10_000}  # images per split in the real archive
 CIFAR10_IMAGES_PER_CLASS = 6_000  # images of each of the ten classes, training and test together
 CIFAR10_ARCHIVE_BYTES = 170_498_071  # size of cifar-10-python.tar.gz, what the first load downloads
+CIFAR10_VALIDATION_SHARE = 10  # the homework validates on a tenth of the training images: 5,000 of the real 50,000
+
+
+def cifar10_validation_size(n_train: int) -> int:
+    """How many of ``n_train`` training images the CIFAR-10 homework holds out for validation: a tenth.
+
+    A share rather than a count, so that the stand-in keeps the real split's proportions.
+    """
+    return n_train // CIFAR10_VALIDATION_SHARE
 
 CIFAR10 = register(
     DataSource(
@@ -499,8 +508,8 @@ CIFAR10 = register(
         ),
         standin_description=(
             "the offline stand-in for CIFAR-10: generated 32×32 colour scenes in ten classes, each an object "
-            "of a class-specific shape on a class-specific background (7,000 training and 1,000 test images "
-            f"by default; set {standins.CIFAR10_SIZE_ENV} to change that)"
+            f"of a class-specific shape on a class-specific background ({standins.CIFAR10_DEFAULT_TRAIN:,} training "
+            f"and {standins.CIFAR10_DEFAULT_TEST:,} test images by default; set {standins.CIFAR10_SIZE_ENV} to change that)"
         ),
     )
 )
@@ -559,8 +568,8 @@ def load_cifar10(n_train: int | None = None, n_test: int | None = None):
     Without network this raises :class:`DataUnavailableError` at once.
 
     Stand-in (``CNNCOURSE_DATA=standin``): generated scenes,
-    ``n_train``/``n_test`` images (defaults: 7,000 and 1,000, or
-    ``CNNCOURSE_CIFAR10_STANDIN_SIZE``).
+    ``n_train``/``n_test`` images (defaults: the real counts at a twentieth, 2,500
+    and 500, or ``CNNCOURSE_CIFAR10_STANDIN_SIZE``).
     """
     if use_standins():
         return standins.cifar10_scenes(n_train, n_test)

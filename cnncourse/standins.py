@@ -213,8 +213,11 @@ def write_beewasp_folder(root, n_train: int | None = None, seed: int = 0) -> dic
 # than others.
 
 CIFAR10_SIZE_ENV = "CNNCOURSE_CIFAR10_STANDIN_SIZE"
-CIFAR10_DEFAULT_TRAIN = 7_000  # the homework holds out the first 5,000 for validation: 2,000 remain
-CIFAR10_DEFAULT_TEST = 1_000
+# The real data's proportions, 50,000 training and 10,000 test images, at a twentieth of
+# its size: the homework's tenth held out for validation leaves 2,250 / 250 / 500,
+# in the proportions of the real 45,000 / 5,000 / 10,000.
+CIFAR10_DEFAULT_TRAIN = 2_500
+CIFAR10_DEFAULT_TEST = 500
 CIFAR10_SIDE = 32
 _CIFAR10_SPLIT_KEYS = {"train": 1, "test": 2}
 
@@ -248,10 +251,10 @@ def cifar10_standin_size(n_train: int | None = None, n_test: int | None = None) 
     """(training, test) image counts of the CIFAR-10 stand-in.
 
     Arguments win over the ``CNNCOURSE_CIFAR10_STANDIN_SIZE`` environment
-    variable (``"7000"`` for the training count, or ``"7000,1000"`` for both),
-    which wins over the defaults: 7,000 training images (the homework's
-    5,000-image validation hold-out leaves 2,000 to train on) and 1,000 test
-    images, small enough to grade a homework in well under two minutes.
+    variable (``"3000"`` for the training count, or ``"3000,600"`` for both),
+    which wins over the defaults: the real data's 50,000 and 10,000 at a
+    twentieth (2,500 and 500 images), so the homework's split keeps the real
+    proportions, small enough to grade a homework in well under two minutes.
     """
     import os
 

@@ -115,7 +115,7 @@ def _cifar10_total(_notebook) -> list[float]:
 
 def _cifar10_split(notebook) -> list[float]:
     counts = _cifar10_data().CIFAR10_COUNTS
-    n_valid = code_constant(notebook, "N_VALID")
+    n_valid = _cifar10_data().cifar10_validation_size(counts["train"])
     return [float(counts["train"] - n_valid), float(n_valid), float(counts["test"])]
 
 
@@ -217,10 +217,11 @@ STATEMENTS = [
               _cifar10_total, "cnncourse.data.CIFAR10_COUNTS and CIFAR10_IMAGES_PER_CLASS"),
     Statement("cifar10", r"split into ([\d,]+) training and ([\d,]+) test images",
               lambda nb: [float(v) for v in _cifar10_data().CIFAR10_COUNTS.values()], "cnncourse.data.CIFAR10_COUNTS"),
-    Statement("cifar10", r"`N_VALID` = ([\d,]+) training images", lambda nb: [float(code_constant(nb, "N_VALID"))],
-              "N_VALID in the notebook's code"),
-    Statement("cifar10", r"leaves ([\d,]+) training, ([\d,]+) validation and ([\d,]+) test images", _cifar10_split,
-              "CIFAR10_COUNTS and N_VALID"),
+    Statement("cifar10", r"`N_VALID` training images \(a\s+tenth\s+of them, ([\d,]+) on the real data\)",
+              lambda nb: [float(_cifar10_data().cifar10_validation_size(_cifar10_data().CIFAR10_COUNTS["train"]))],
+              "cnncourse.data.cifar10_validation_size of the real training count"),
+    Statement("cifar10", r"leaves ([\d,]+) training,\s+([\d,]+)\s+validation\s+and\s+([\d,]+)\s+test images", _cifar10_split,
+              "CIFAR10_COUNTS and cifar10_validation_size"),
     Statement("cifar10", r"\| settings \|\n\| --- \| --- \|\n((?:\|.*\|\n?)+)", _cifar10_model_table,
               "cnncourse.models.cifar10_cnn, layer by layer"),
     Statement("cifar10", r"the first `Dense` layer \(the one with\s+(\d+) units\)", _cifar10_dense_units,

@@ -33,8 +33,17 @@ def test_standin_has_the_layout_of_keras_load_data(standin):
     assert x_test.shape == (standins.CIFAR10_DEFAULT_TEST, 32, 32, 3) and x_test.dtype == np.uint8
     assert y_train.shape == (standins.CIFAR10_DEFAULT_TRAIN, 1) and y_train.dtype == np.uint8
     assert y_test.shape == (standins.CIFAR10_DEFAULT_TEST, 1) and y_test.dtype == np.uint8
-    # the homework holds out the first 5,000 training images and still has images to train on
-    assert standins.CIFAR10_DEFAULT_TRAIN - 5_000 >= 1_000
+
+
+def test_the_homework_split_of_the_standin_has_the_real_proportions():
+    def split(n_train, n_test):
+        n_valid = data.cifar10_validation_size(n_train)
+        return (n_train - n_valid) / n_test, n_valid / n_test
+
+    real = split(data.CIFAR10_COUNTS["train"], data.CIFAR10_COUNTS["test"])
+    assert real == (4.5, 0.5)  # 45,000 training, 5,000 validation, 10,000 test
+    assert split(standins.CIFAR10_DEFAULT_TRAIN, standins.CIFAR10_DEFAULT_TEST) == real
+    assert data.cifar10_validation_size(data.CIFAR10_COUNTS["train"]) == 5_000
 
 
 def test_standin_classes_are_balanced_and_shuffled(small):
@@ -96,7 +105,7 @@ def test_size_knob_by_argument_and_environment(standin, monkeypatch):
 def test_registry_and_description(standin, monkeypatch):
     source = data.REGISTRY["cifar10"]
     assert source.url == "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-    assert "stand-in" in data.describe("cifar10") and "7,000" in data.describe("cifar10")
+    assert "stand-in" in data.describe("cifar10") and f"{standins.CIFAR10_DEFAULT_TRAIN:,}" in data.describe("cifar10")
     monkeypatch.setenv("CNNCOURSE_DATA", "real")
     assert "50,000" in data.describe("cifar10") and "10,000" in data.describe("cifar10")
 

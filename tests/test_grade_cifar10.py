@@ -16,6 +16,8 @@ import re
 import nbformat
 import pytest
 
+from cnncourse import standins
+from cnncourse.data import cifar10_validation_size
 from nbgrader_course import ROOT, nbgrader_cell, strip_solution_markers
 
 ASSIGNMENT = "cifar10"
@@ -137,7 +139,9 @@ def test_solution_run_reports_its_answers(graded_class):
     text = "".join(
         output.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
     )
-    assert "2,000 training, 5,000 validation and 1,000 test images" in text
+    n_train, n_test = standins.CIFAR10_DEFAULT_TRAIN, standins.CIFAR10_DEFAULT_TEST
+    n_valid = cifar10_validation_size(n_train)
+    assert f"{n_train - n_valid:,} training, {n_valid:,} validation and {n_test:,} test images" in text
     match = re.search(r"The checkpoint kept epoch (\d+) of (\d+)\. Test loss [\d.]+, test accuracy ([\d.]+)%", text)
     assert match, "the evaluation cell printed nothing"
     best, epochs, accuracy = int(match.group(1)), int(match.group(2)), float(match.group(3))
