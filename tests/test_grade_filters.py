@@ -1,4 +1,4 @@
-"""The filters lab notebook itself: metadata, points, a release that runs without the course package.
+"""The filters lab notebook itself: metadata and points.
 
 How it grades (full marks, zero, a kernel never flipped, uint8 clipping, other
 correct styles, slips, tampering) is tests/corpus/filters.py, graded by
@@ -66,8 +66,3 @@ def test_points_in_the_headings_match_the_metadata():
             total[current] += nbgrader_cell(cell)["points"]
     assert stated and stated == total
 
-
-def test_student_version_runs_without_the_course_package():
-    """The lab runs on Colab as released: the student version never imports cnncourse."""
-    release = nbformat.read(RELEASE, as_version=4)
-    assert not [cell for cell in release.cells if "cnncourse" in cell.source]
