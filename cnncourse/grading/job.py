@@ -15,6 +15,7 @@ instructor's process writes ``autograded/`` and the gradebook
 from __future__ import annotations
 
 import contextlib
+import copy
 import fnmatch
 import logging
 import os
@@ -184,16 +185,14 @@ def _copy_assignment(source, copy, assignment: str) -> None:
                                             max_score=cell.max_score, cell_type=cell.cell_type)
 
 
-def record(gradebook_url: str, course_id: str, result: Result) -> None:
-    """Write one graded submission into the instructor's gradebook, as nbgrader's autograde would.
+def record(gb, result: Result) -> None:
+    """Write one graded submission into the instructor's gradebook ``gb``, as nbgrader's autograde would.
 
     The caller writes autograded/ only after this returns: a submission whose
     recording was interrupted has no autograded notebook, so the next run
     grades it again and overwrites what was half written.
     """
-    from nbgrader.api import Gradebook
-
-    with quiet_gradebook(), Gradebook(gradebook_url, course_id or None) as gb:
+    with quiet_gradebook():
         gb.update_or_create_student(result.student)
         extra = {"timestamp": result.timestamp} if result.timestamp else {}
         submission = gb.update_or_create_submission(result.assignment, result.student, **extra)
@@ -288,14 +287,29 @@ def _environment(extra: dict[str, str]):
                 os.environ[name] = value
 
 
+_CONFIGS: dict[str, object] = {}
+
+
+def _course_config(root: Path, text: str):
+    """The course's nbgrader configuration, read once per worker (every job of a run sends the same file).
+
+    What depends on the scratch folder (root, gradebook, log) is set afresh for every job.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if text not in _CONFIGS:
+        _CONFIGS.clear()  # another run's course: keep one
+        _CONFIGS[text] = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    return copy.deepcopy(_CONFIGS[text])
+
+
 def _autograde(root: Path, job: Job) -> tuple[dict, bool]:
     """nbgrader's Autograde of this one submission, stopped at the submission's time limit."""
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    config = _course_config(root, job.config)
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     config.Execute.timeout = job.timeout

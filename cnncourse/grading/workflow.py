@@ -280,9 +280,10 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
         print(f"autograde: {len(jobs)} submission(s) to grade on {where}", flush=True)
         progress = Progress(len(jobs))
         try:
-            for result in engine.run(client, jobs, local):
-                _keep(course, result, outcomes[result.assignment][result.student])
-                progress.update(failed=result.status != "graded")
+            with gradebook(course) as gb:  # this process alone writes it, one submission at a time
+                for result in engine.run(client, jobs, local):
+                    _keep(course, gb, result, outcomes[result.assignment][result.student])
+                    progress.update(failed=result.status != "graded")
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -344,14 +345,14 @@ def prepare(course: Course, grader: Autograder, assignments: list[Assignment],
     return jobs
 
 
-def _keep(course: Course, result: Result, outcome: Outcome) -> None:
+def _keep(course: Course, gb, result: Result, outcome: Outcome) -> None:
     """Record a finished submission: the gradebook first, then autograded/ (so a file means a grade)."""
     outcome.restored = result.restored
     if result.status != "graded":
         outcome.status, outcome.detail = "failed", result.reason
         _append_log(course, result)
         return
-    record(course.gradebook_url, course.course_id, result)
+    record(gb, result)
     write_autograded(course.root / "autograded" / result.student / result.assignment, result)
     outcome.status = "graded"
     _append_log(course, result)
