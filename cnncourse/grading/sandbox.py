@@ -35,6 +35,7 @@ every sandboxed kernel (see :func:`launch`).
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
@@ -321,7 +322,7 @@ class KernelSandbox:
             args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         processes = 0 if self.cgroups.processes_capped and _as_root() else self.limits.processes
         launcher = [*_interpreter(kernel_cmd), "-c", _BOOT, str(self.uid), str(self.limits.memory),
-                    self.limits.memory_text, str(processes), "--", *kernel_cmd]
+                    self.limits.memory_text, str(processes), str(self.limits.processes), "--", *kernel_cmd]
         return [*self.cgroups.join_command(), *args, "--", *launcher], env
 
     def memory_exhausted(self) -> bool:
@@ -395,23 +396,74 @@ def _limit(memory: int, processes: int) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
 
 
-def _memory_error_handler(message: str):
-    """An IPython handler that shows a MemoryError as the course's limit, in the cell that hit it."""
+def _limit_handler(memory_text: str, processes: int):
+    """An IPython handler that names the sandbox's limit in the cell that hit it.
+
+    A MemoryError is the memory cap. A BlockingIOError (EAGAIN) while the
+    sandbox is at its process cap is the process cap: the processes the cell
+    left behind are stopped, so that the next cells (and the kernel's own
+    threads) can run, as they do after a memory bomb. Any other error is shown
+    as IPython shows it.
+    """
+    kernel = os.getpid()
 
     def handler(shell, etype, value, tb, tb_offset=None):
-        detail = str(value) or "an allocation failed"
-        shell.showtraceback((MemoryError, MemoryError(f"{message} ({detail})"), tb), tb_offset=tb_offset)
+        if os.getpid() != kernel:  # a copy of the kernel that a fork bomb made: it ends here
+            os._exit(1)
+        if issubclass(etype, MemoryError):
+            detail = str(value) or "an allocation failed"
+            value = MemoryError(f"memory limit of {memory_text} reached ({detail})")
+        elif getattr(value, "errno", None) == errno.EAGAIN and _tasks() >= 0.9 * processes:
+            stopped = _stop_other_processes()
+            value = BlockingIOError(errno.EAGAIN, f"process limit of {processes} reached; the {stopped} "
+                                                  "process(es) this notebook started were stopped")
+        shell.showtraceback((type(value), value, tb), tb_offset=tb_offset)
 
     return handler
+
+
+def _tasks() -> int:
+    """Processes and threads in this sandbox (its PID namespace): what the process cap counts."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                count += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                pass
+    return count
+
+
+def _stop_other_processes() -> int:
+    """SIGKILL every process of the sandbox but its first one and this kernel; how many there were."""
+    mine, stopped = os.getpid(), set()
+    for _ in range(50):  # a bomb may still be forking: until none is left
+        others = [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) not in (1, mine)]
+        if not others:
+            break
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                stopped.add(pid)
+            except OSError:
+                pass
+        while True:  # reap the kernel's own children
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        time.sleep(0.02)
+    return len(stopped)
 
 
 def launch(argv: list[str]) -> None:
     """Become the sandbox user, set the rlimits, start the kernel (inside the sandbox; see ``_BOOT``).
 
-    ``argv``: UID MEMORY_BYTES MEMORY_TEXT PROCESSES -- KERNEL_CMD...; PROCESSES 0 leaves
-    RLIMIT_NPROC alone (a pids cgroup holds the cap instead).
+    ``argv``: UID MEMORY_BYTES MEMORY_TEXT NPROC CAP -- KERNEL_CMD...; NPROC 0 leaves
+    RLIMIT_NPROC alone (a pids cgroup holds the cap of CAP tasks instead).
     """
-    uid, memory, text, processes = int(argv[0]), int(argv[1]), argv[2], int(argv[3])
+    uid, memory, text, processes, cap = int(argv[0]), int(argv[1]), argv[2], int(argv[3]), int(argv[4])
     kernel_cmd = argv[argv.index("--") + 1:]
     _become(uid)
     _limit(memory, processes)
@@ -424,7 +476,7 @@ def launch(argv: list[str]) -> None:
     sys.argv = ["ipykernel_launcher", *kernel_cmd[start + 2:]]
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
-    app.shell.set_custom_exc((MemoryError,), _memory_error_handler(f"memory limit of {text} reached"))
+    app.shell.set_custom_exc((MemoryError, BlockingIOError), _limit_handler(text, cap))
     app.start()
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from . import sandbox
 from .course import COURSE_FILE, Assignment, Course, CourseError
 from .job import CONFIG_FILE, Job, Result, assignment_gradebook, read_folder, record, write_autograded
 from .progress import Progress, clock
@@ -260,6 +261,7 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
     from . import engine
     from .flags import notebook_flags
 
+    sandbox.require()  # no silent downgrade: stop here, saying why, unless --no-sandbox
     assignments = [a for a in course.selected(names) if submissions(course, a.name)]
     if not assignments:
         print("Nothing to grade: no submitted/<student>/<assignment>/ folder for the assignments of course.yml.")
@@ -304,6 +306,7 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
     where = f"the Dask cluster at {scheduler}" if scheduler else \
         f"{workers or engine.default_workers()} local worker process(es)"
     print(f"autograde: {len(jobs)} submission(s) to grade on {where}", flush=True)
+    print(f"autograde: {sandbox_line()}", flush=True)
     progress = Progress(len(jobs))
     interrupted = False
     try:
@@ -325,6 +328,8 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
         mine = outcomes[assignment.name]
         print_report(assignment.name, mine)
         problems += [f"{assignment.name}/{o.student}" for o in mine.values() if o.status != "graded"]
+    if not sandbox.enabled():
+        print(f"\n{sandbox_line()}")
     if interrupted:
         print("\nInterrupted: every submission reported as graded above is in the gradebook; "
               "run `make autograde` again to grade the rest.")
@@ -334,6 +339,15 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
               " the reasons are above.")
         return 1
     return 0
+
+
+def sandbox_line() -> str:
+    """How student code runs this time, for the report."""
+    if sandbox.enabled():
+        return ("every kernel runs in the sandbox (no network, none of the course's files, "
+                "course.yml's memory cap, a process cap, nothing left running)")
+    return (f"WITHOUT A SANDBOX (--no-sandbox, {sandbox.SWITCH}=off): student code ran with your permissions, "
+            "network and files")
 
 
 def _keep(course: Course, result: Result, outcome: Outcome) -> None:
