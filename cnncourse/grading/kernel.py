@@ -125,3 +125,7 @@ class GradingKernelManager(AsyncKernelManager):
             self.memory_exhausted = self.memory_exhausted or self._sandbox.memory_exhausted()
             self._sandbox.close()  # whatever the kernel left running ends here
             self._sandbox = None
+
+    # jupyter_client binds the public name to its own function, and nbclient calls that one
+    # for a kernel that died: point it at this class's.
+    cleanup_resources = _async_cleanup_resources

@@ -399,17 +399,18 @@ def _limit(memory: int, processes: int) -> None:
 def _limit_handler(memory_text: str, processes: int):
     """An IPython handler that names the sandbox's limit in the cell that hit it.
 
-    A MemoryError is the memory cap. A BlockingIOError (EAGAIN) while the
-    sandbox is at its process cap is the process cap: the processes the cell
-    left behind are stopped, so that the next cells (and the kernel's own
+    A MemoryError is the memory cap. A BlockingIOError (EAGAIN), or an
+    interrupt (the cell's timeout), while the sandbox is at its process cap is
+    the process cap: the processes the cell left behind are stopped, so that the next cells (and the kernel's own
     threads) can run, as they do after a memory bomb. Any other error is shown
     as IPython shows it.
     """
     kernel = os.getpid()
 
     def handler(shell, etype, value, tb, tb_offset=None):
-        if os.getpid() != kernel:  # a copy of the kernel that a fork bomb made: it ends here
-            os._exit(1)
+        if os.getpid() != kernel:  # a copy of the kernel that a fork bomb made: it waits to be stopped,
+            while True:            # keeping its place, so that the kernel itself meets the cap at once
+                time.sleep(3600)
         if issubclass(etype, MemoryError):
             detail = str(value) or "an allocation failed"
             value = MemoryError(f"memory limit of {memory_text} reached ({detail})")
@@ -417,6 +418,10 @@ def _limit_handler(memory_text: str, processes: int):
             stopped = _stop_other_processes()
             value = BlockingIOError(errno.EAGAIN, f"process limit of {processes} reached; the {stopped} "
                                                   "process(es) this notebook started were stopped")
+        elif issubclass(etype, KeyboardInterrupt) and _tasks() >= 0.9 * processes:  # out of time at the cap
+            stopped = _stop_other_processes()
+            value = KeyboardInterrupt(f"process limit of {processes} reached; the {stopped} process(es) "
+                                      "this notebook started were stopped")
         shell.showtraceback((type(value), value, tb), tb_offset=tb_offset)
 
     return handler
@@ -476,7 +481,7 @@ def launch(argv: list[str]) -> None:
     sys.argv = ["ipykernel_launcher", *kernel_cmd[start + 2:]]
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
-    app.shell.set_custom_exc((MemoryError, BlockingIOError), _limit_handler(text, cap))
+    app.shell.set_custom_exc((MemoryError, BlockingIOError, KeyboardInterrupt), _limit_handler(text, cap))
     app.start()
 
 
