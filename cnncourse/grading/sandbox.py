@@ -317,12 +317,15 @@ class KernelSandbox:
             args += ["--bind", str(folder), str(folder)]
         # jupyter_client adds the grader's pid after this; it means nothing in another PID namespace,
         # and ipykernel would take it for a dead parent (bwrap's --die-with-parent does that job).
-        args += ["--chdir", str(workdir), "--unsetenv", "JPY_PARENT_PID"]
+        # The launcher goes to the kernel's folder once it is the sandbox user (the folder is that
+        # user's, 0700: root without capabilities may not enter it).
+        args += ["--chdir", "/", "--unsetenv", "JPY_PARENT_PID"]
         if _as_root():  # only what the launcher needs to become SANDBOX_UID
             args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         processes = 0 if self.cgroups.processes_capped and _as_root() else self.limits.processes
         launcher = [*_interpreter(kernel_cmd), "-c", _BOOT, str(self.uid), str(self.limits.memory),
-                    self.limits.memory_text, str(processes), str(self.limits.processes), "--", *kernel_cmd]
+                    self.limits.memory_text, str(processes), str(self.limits.processes), str(workdir),
+                    "--", *kernel_cmd]
         return [*self.cgroups.join_command(), *args, "--", *launcher], env
 
     def memory_exhausted(self) -> bool:
@@ -465,13 +468,14 @@ def _stop_other_processes() -> int:
 def launch(argv: list[str]) -> None:
     """Become the sandbox user, set the rlimits, start the kernel (inside the sandbox; see ``_BOOT``).
 
-    ``argv``: UID MEMORY_BYTES MEMORY_TEXT NPROC CAP -- KERNEL_CMD...; NPROC 0 leaves
+    ``argv``: UID MEMORY_BYTES MEMORY_TEXT NPROC CAP FOLDER -- KERNEL_CMD...; NPROC 0 leaves
     RLIMIT_NPROC alone (a pids cgroup holds the cap of CAP tasks instead).
     """
-    uid, memory, text, processes, cap = int(argv[0]), int(argv[1]), argv[2], int(argv[3]), int(argv[4])
+    uid, memory, text, processes, cap, folder = int(argv[0]), int(argv[1]), argv[2], int(argv[3]), int(argv[4]), argv[5]
     kernel_cmd = argv[argv.index("--") + 1:]
     _become(uid)
     _limit(memory, processes)
+    os.chdir(folder)
     sys.path.insert(0, os.getcwd())  # as `python -m ipykernel_launcher` has it: the student's own modules
     start = len(_interpreter(kernel_cmd))
     if kernel_cmd[start:start + 2] != ["-m", "ipykernel_launcher"]:

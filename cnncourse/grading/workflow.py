@@ -261,7 +261,10 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
     from . import engine
     from .flags import notebook_flags
 
-    sandbox.require()  # no silent downgrade: stop here, saying why, unless --no-sandbox
+    # No silent downgrade: stop here, saying why, unless --no-sandbox. A cluster's workers
+    # check for themselves: a kernel they cannot sandbox fails, with the reason.
+    if not scheduler:
+        sandbox.require()
     assignments = [a for a in course.selected(names) if submissions(course, a.name)]
     if not assignments:
         print("Nothing to grade: no submitted/<student>/<assignment>/ folder for the assignments of course.yml.")
