@@ -87,7 +87,7 @@ class GradingKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.sandboxed = sandbox.enabled()
-        self.limits = sandbox.Limits.from_environment(os.environ)
+        self.limits = sandbox.Limits()
         self.memory_exhausted = False
         self._sandbox: sandbox.KernelSandbox | None = None
         if self.sandboxed:

@@ -50,15 +50,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SWITCH = "CNNCOURSE_SANDBOX"  # "off": grade without a sandbox (an explicit choice, printed in the report)
-MEMORY_ENV = "CNNCOURSE_SANDBOX_MEMORY"  # bytes; set by GradingExecute from course.yml
-MEMORY_TEXT_ENV = "CNNCOURSE_SANDBOX_MEMORY_TEXT"  # as course.yml writes it, for the message
 DEFAULT_MEMORY = "4 GiB"
 DEFAULT_PROCESSES = 256  # tasks (processes and threads): TensorFlow needs a few dozen
 SANDBOX_UID = 65534  # nobody: the kernel's user id when the grader is root
 TMP_SIZE = 512 * 2**20  # the private /tmp (memory, counted in the memory cgroup too)
 _SIZE = re.compile(r"\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>GiB|MiB)\s*")
 _UNITS = {"MiB": 2**20, "GiB": 2**30}
-SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+# Not /opt, /srv, /home: a course (or its solutions) may live there; a Python installed in
+# one of those comes in through sys.base_prefix.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # The kernel gets these of the grader's environment and nothing else (no tokens, no paths into the home).
 PASSED = ("CNNCOURSE_", "TF_", "OMP_", "OPENBLAS_", "MKL_", "BLIS_", "NUMEXPR_", "KMP_", "CUDA_", "NVIDIA_", "XLA_",
@@ -88,11 +88,6 @@ class Limits:
     memory_text: str = DEFAULT_MEMORY
     processes: int = DEFAULT_PROCESSES
 
-    @classmethod
-    def from_environment(cls, env: dict[str, str]) -> "Limits":
-        text = env.get(MEMORY_TEXT_ENV) or DEFAULT_MEMORY
-        return cls(int(env.get(MEMORY_ENV) or parse_size(text)), text)
-
     def memory_message(self) -> str:
         return f"memory limit of {self.memory_text} reached"
 
@@ -120,13 +115,15 @@ def _probe() -> str:
     """Start the smallest sandbox of the kind kernels get; '' if it works, bwrap's complaint if not."""
     command = ["bwrap", *_namespace_options(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bubblewrap does not start: {error}"
     if done.returncode != 0:
-        return (f"bubblewrap cannot make namespaces here ({done.stderr.strip() or done.returncode}); "
-                "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, or an AppArmor "
-                "rule such as Ubuntu's kernel.apparmor_restrict_unprivileged_userns)")
+        hint = ("in a container, root needs CAP_SYS_ADMIN and a seccomp profile that allows unshare "
+                "(docker run --cap-add SYS_ADMIN --security-opt seccomp=unconfined)") if _as_root() else \
+            ("user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, or an AppArmor rule "
+             "such as Ubuntu's kernel.apparmor_restrict_unprivileged_userns)")
+        return f"bubblewrap cannot make namespaces here ({done.stderr.strip() or done.returncode}); {hint}"
     return ""
 
 
@@ -173,12 +170,15 @@ class Cgroups:
         if (CGROUP_ROOT / "cgroup.controllers").exists():  # v2 only
             self._make_v2(CGROUP_ROOT / own.get("", "/").lstrip("/"), name)
         else:
-            for controller, setting in (("memory", ("memory.limit_in_bytes", limits.memory)),
-                                        ("pids", ("pids.max", limits.processes))):
+            for controller, setting, optional in (
+                    ("memory", ("memory.limit_in_bytes", limits.memory), ("memory.memsw.limit_in_bytes", limits.memory)),
+                    ("pids", ("pids.max", limits.processes), None)):
                 if controller in own:
-                    self._make(controller, CGROUP_ROOT / controller / own[controller].lstrip("/") / name, [setting])
+                    folder = CGROUP_ROOT / controller / own[controller].lstrip("/") / name
+                    self._make(controller, folder, [setting], [optional] if optional else [])
 
-    def _make(self, controller: str, folder: Path, settings) -> None:
+    def _make(self, controller: str, folder: Path, settings, optional=()) -> None:
+        """Make ``folder`` with ``settings`` (or nothing at all), and ``optional`` ones where the kernel has them."""
         try:
             folder.mkdir()
         except OSError:
@@ -189,6 +189,11 @@ class Cgroups:
         except OSError:
             folder.rmdir()
             return
+        for file, value in optional:  # swap accounting, where it is compiled in and turned on
+            try:
+                (folder / file).write_text(str(value))
+            except OSError:
+                pass
         self.paths[controller] = folder
 
     def _make_v2(self, parent: Path, name: str) -> None:
@@ -196,8 +201,8 @@ class Cgroups:
             if (parent / "cgroup.subtree_control").exists() else set()
         if not {"memory", "pids"} <= enabled_here:
             return
-        self._make("unified", parent / name, [("memory.max", self.limits.memory), ("memory.swap.max", 0),
-                                              ("pids.max", self.limits.processes)])
+        self._make("unified", parent / name, [("memory.max", self.limits.memory), ("pids.max", self.limits.processes)],
+                   [("memory.swap.max", 0)])
 
     @property
     def memory_capped(self) -> bool:
