@@ -175,6 +175,7 @@ class Cgroups:
                     ("pids", ("pids.max", limits.processes), None)):
                 if controller in own:
                     folder = CGROUP_ROOT / controller / own[controller].lstrip("/") / name
+                    _sweep(folder.parent, os.rmdir)
                     self._make(controller, folder, [setting], [optional] if optional else [])
 
     def _make(self, controller: str, folder: Path, settings, optional=()) -> None:
@@ -201,6 +202,7 @@ class Cgroups:
             if (parent / "cgroup.subtree_control").exists() else set()
         if not {"memory", "pids"} <= enabled_here:
             return
+        _sweep(parent, os.rmdir)
         self._make("unified", parent / name, [("memory.max", self.limits.memory), ("pids.max", self.limits.processes)],
                    [("memory.swap.max", 0)])
 
@@ -257,6 +259,25 @@ class Cgroups:
         self.paths = {}
 
 
+def _sweep(folder: Path, remove) -> None:
+    """Remove what a grader that was killed outright (SIGKILL: no clean-up) left in ``folder``.
+
+    Names are ``cnncourse-kernel-<pid of the grader>-...``; only those of a pid that no
+    longer runs are removed (an empty cgroup, a socket folder).
+    """
+    try:
+        entries = list(folder.glob("cnncourse-kernel-*-*"))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            try:
+                remove(entry)
+            except OSError:
+                pass  # still has processes, or not ours to remove
+
+
 def _own_cgroups() -> dict[str, str]:
     """controller -> this process's cgroup path ('' for the v2 hierarchy)."""
     found = {}
@@ -287,7 +308,8 @@ class KernelSandbox:
         self.limits = limits
         # The unix sockets and the connection file: a folder of this kernel's own, short
         # enough for a socket path (108 bytes), that the grader and the kernel both see.
-        self.channel = Path(tempfile.mkdtemp(prefix="cnncourse-kernel-"))
+        _sweep(Path(tempfile.gettempdir()), shutil.rmtree)
+        self.channel = Path(tempfile.mkdtemp(prefix=f"cnncourse-kernel-{os.getpid()}-"))
         self.cgroups = Cgroups(limits)
         self.uid = SANDBOX_UID if _as_root() else os.getuid()
 
