@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 
 PYTEST_ARGS ?=
 
-.PHONY: help setup lock browser book lint test test-fast test-slow clean clean-book \
+.PHONY: help setup lock browser sandbox book lint test test-fast test-slow clean clean-book \
         bench-book bench-grade bench-cifar bench-beewasp gpu-notebooks \
         release autograde feedback grades sync
 
@@ -32,7 +32,8 @@ help:
 	@echo "make bench-book  time a full build and a no-change rebuild"
 	@echo "make bench-grade | bench-cifar | bench-beewasp   grading and training benchmarks (stand-ins)"
 	@echo "make release | autograde | feedback | grades | sync   the instructor's nbgrader workflow"
-	@echo "                 (autograde: WORKERS=N local processes, SCHEDULER=tcp://HOST:PORT a Dask cluster)"
+	@echo "                 (autograde: WORKERS=N local processes, SCHEDULER=tcp://HOST:PORT a Dask cluster,"
+	@echo "                  NO_SANDBOX=1 student code without the sandbox, where none can be made)"
 	@echo "make gpu-notebooks   every chapter and solution notebook on the real data (GPU runner)"
 	@echo "DATA=real        use the real data sets (needs network) instead of the offline stand-ins"
 
@@ -69,6 +70,15 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
+# Debian's bubblewrap makes the sandbox every grading kernel runs in (cnncourse/grading/sandbox.py).
+sandbox:
+	@if ! command -v bwrap >/dev/null; then \
+	  echo "Installing Debian's bubblewrap for the grading sandbox"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq bubblewrap >/dev/null; \
+	fi
+
 ## The book -------------------------------------------------------------------
 
 book: $(INSTALLED)
@@ -91,13 +101,13 @@ endef
 lint: $(INSTALLED)
 	$(BIN)/ruff check --no-cache .
 
-test: $(INSTALLED) browser lint
+test: $(INSTALLED) browser sandbox lint
 	@$(call run_pytest,)
 
-test-fast: $(INSTALLED) browser lint
+test-fast: $(INSTALLED) browser sandbox lint
 	@$(call run_pytest,-m "not slow")
 
-test-slow: $(INSTALLED) browser
+test-slow: $(INSTALLED) browser sandbox
 	@$(call run_pytest,-m slow)
 
 ## GPU runner -----------------------------------------------------------------
@@ -117,7 +127,7 @@ bench-book: $(INSTALLED)
 	$(PY) -m bench.book
 
 # Autograde a class of 30 generated conv-arithmetic submissions; seconds per submission.
-bench-grade: $(INSTALLED)
+bench-grade: $(INSTALLED) sandbox
 	$(PY) -m bench.grade
 
 # CIFAR-10 homework on the stand-in: training images per second, and the autograde time of one submission.
@@ -134,16 +144,17 @@ bench-beewasp: $(INSTALLED)
 # due dates and the roster come from course.yml. ASSIGNMENT=name limits a target
 # to one assignment; FORCE=1 makes autograde grade everything again; WORKERS=N
 # grades on N local worker processes (default: one per core); SCHEDULER=tcp://HOST:PORT
-# grades on a running Dask cluster instead.
+# grades on a running Dask cluster instead. Every kernel runs in the sandbox; where none can
+# be made autograde stops and says why, and NO_SANDBOX=1 grades without one (the report says so).
 
 COURSE_TOOL := $(PY) -m cnncourse.grading
 
 release: $(INSTALLED)
 	$(COURSE_TOOL) release $(ASSIGNMENT)
 
-autograde: $(INSTALLED)
+autograde: $(INSTALLED) sandbox
 	$(COURSE_TOOL) autograde $(if $(FORCE),--force) $(if $(WORKERS),--workers $(WORKERS)) \
-	  $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(ASSIGNMENT)
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(NO_SANDBOX),--no-sandbox) $(ASSIGNMENT)
 
 feedback: $(INSTALLED)
 	$(COURSE_TOOL) feedback $(ASSIGNMENT)

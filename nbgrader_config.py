@@ -81,7 +81,9 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# Kernels start in one place (cnncourse.grading.kernel); a test cell passes exactly
+# Kernels start in one place (cnncourse.grading.kernel), in the sandbox of
+# cnncourse.grading.sandbox (no network, none of the course's files, course.yml's
+# memory cap; CNNCOURSE_SANDBOX=off grades without it); a test cell passes exactly
 # when it raised nothing, whatever the student's kernel displays or prints.
 c.Autograde.autograde_preprocessors = [
     PLUGINS + "GradingExecute",

@@ -1,6 +1,6 @@
 """Grading a class: nbgrader serial against the engine with 1 and 2 workers.
 
-    make bench-grade        (or: .venv/bin/python -m bench.grade [--students 30] [--beewasp 6])
+    make bench-grade        (or: .venv/bin/python -m bench.grade [--students 30] [--beewasp 6] [--sandbox-only])
 
 From one run, on the offline stand-ins: the same class of conv-arithmetic
 submissions (the solution with, at random but seeded, some answers left as the
@@ -12,7 +12,12 @@ times, each in its own throwaway copy of the course:
   autograde --workers N`, what `make autograde WORKERS=N` runs.
 
 For each: wall time, time per submission, speed-up over serial, and whether
-every per-cell grade equals nbgrader's. For bee/wasp it also prints where one
+every per-cell grade equals nbgrader's. Every kernel runs in the sandbox
+(cnncourse.grading.sandbox); the sandbox's cost per submission is measured twice:
+the engine with 1 worker with and without it (``--no-sandbox``) on the same
+class, and one kernel's start, first cell and shutdown, sandboxed and not
+(median of 10 each). ``--sandbox-only`` measures just that. Target: at most
+0.5 s per conv-arithmetic submission. For bee/wasp it also prints where one
 grading spends its time (kernel start, imports, data, training, tests), read
 from the autograded notebook's cell timings. Targets on a 2-core machine: at
 least 1.8x on conv-arithmetic with 2 workers; bee/wasp at most 24 s per
@@ -32,6 +37,7 @@ from pathlib import Path
 from cnncourse.grading.trial import Course, nbgrader_cell
 
 TARGET_SPEEDUP = 1.8
+TARGET_SANDBOX_S = 0.5
 TARGET_BEEWASP_S = 24.0
 WRONG = {
     "output-size-answer": "def conv_output_size(n, k, p=0, s=1):\n    return (n + p - k) // s + 1",
@@ -74,16 +80,20 @@ def timed(label: str, run) -> float:
     return seconds
 
 
-def compare(assignment: str, students: int) -> list[tuple[str, float, bool]]:
-    """Grade one class three ways; (label, seconds, grades identical to serial) for each."""
+ENGINE_RUNS = (("nbgrader serial", None), ("engine, 1 worker", ["--workers", "1"]),
+               ("engine, 2 workers", ["--workers", "2"]))
+SANDBOX_RUNS = (("engine, 1 worker", ["--workers", "1"]), ("1 worker, no sandbox", ["--workers", "1", "--no-sandbox"]))
+
+
+def compare(assignment: str, students: int, plan=ENGINE_RUNS) -> list[tuple[str, float, bool]]:
+    """Grade one class each way of ``plan``; (label, seconds, grades identical to the first) for each."""
     base = Path(tempfile.mkdtemp(prefix=f"cnncourse-bench-{assignment}-"))
     try:
         template = Course(base / "template", [assignment])
         template.generate(assignment)
         hand_in(template, assignment, students)
         runs = []
-        for label, args in (("nbgrader serial", None), ("engine, 1 worker", ["--workers", "1"]),
-                            ("engine, 2 workers", ["--workers", "2"])):
+        for label, args in plan:
             shutil.copytree(template.root, base / label)
             course = Course.existing(base / label)
             if args is None:
@@ -93,7 +103,10 @@ def compare(assignment: str, students: int) -> list[tuple[str, float, bool]]:
             runs.append((label, seconds, course.scores(assignment), course))
         reference = runs[0][2]
         if len(reference) != students:
-            raise SystemExit(f"bench-grade: nbgrader graded {len(reference)} of {students} {assignment} submissions")
+            raise SystemExit(f"bench-grade: {runs[0][0]} graded {len(reference)} of {students} {assignment} submissions")
+        if plan is SANDBOX_RUNS:
+            sandbox_report(assignment, students, [(label, s, scores == reference) for label, s, scores, _ in runs])
+            return [(label, s, scores == reference) for label, s, scores, _ in runs]
         report(assignment, students, [(label, s, scores == reference) for label, s, scores, _ in runs])
         if assignment == "beewasp":
             where_the_time_goes(template, assignment)
@@ -118,6 +131,46 @@ def report(assignment: str, students: int, runs: list[tuple[str, float, bool]]) 
         per_worker = two / students * 2
         print(f"  per submission per worker (2 workers): {per_worker:.1f} s (target at most {TARGET_BEEWASP_S:g} s: "
               f"{'met' if per_worker <= TARGET_BEEWASP_S else 'NOT met'})")
+
+
+def sandbox_report(assignment: str, students: int, runs: list[tuple[str, float, bool]]) -> None:
+    (_, boxed, _), (_, bare, same) = runs
+    per_kernel = kernel_cost()
+    print(f"\n{assignment}: the sandbox's cost, {students} submissions, load average {os.getloadavg()[0]:.1f}")
+    print(f"  engine, 1 worker: {boxed:.1f} s in the sandbox, {bare:.1f} s without; "
+          f"{(boxed - bare) / students:+.2f} s per submission; grades {'identical' if same else 'DIFFERENT'}")
+    print(f"  one kernel (start, first cell, shutdown; median of 10): {per_kernel:+.2f} s in the sandbox")
+    met = max(per_kernel, (boxed - bare) / students) <= TARGET_SANDBOX_S
+    print(f"  target: at most {TARGET_SANDBOX_S} s per submission: {'met' if met else 'NOT met'}")
+
+
+def kernel_cost(repeat: int = 10) -> float:
+    """Median seconds a kernel takes from start to the reply of its first cell and back, sandboxed minus not."""
+    import asyncio
+    import statistics
+
+    from cnncourse.grading import sandbox
+    from cnncourse.grading.kernel import GradingKernelManager
+
+    async def once(folder: str) -> float:
+        started = time.perf_counter()
+        km = GradingKernelManager(kernel_name="python3")
+        await km.start_kernel(cwd=folder)
+        client = km.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        await client.execute_interactive("x = 1", timeout=60)
+        client.stop_channels()
+        await km.shutdown_kernel(now=True)
+        return time.perf_counter() - started
+
+    medians = {}
+    with tempfile.TemporaryDirectory(prefix="cnncourse-bench-kernel-") as folder:
+        for mode in ("on", "off"):
+            os.environ[sandbox.SWITCH] = mode
+            medians[mode] = statistics.median(asyncio.run(once(folder)) for _ in range(repeat))
+    os.environ.pop(sandbox.SWITCH, None)
+    return medians["on"] - medians["off"]
 
 
 def where_the_time_goes(course: Course, assignment: str) -> None:
@@ -151,8 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=30, help="conv-arithmetic submissions (default 30)")
     parser.add_argument("--beewasp", type=int, default=6, help="bee/wasp submissions (default 6; 0 skips)")
+    parser.add_argument("--sandbox-only", action="store_true",
+                        help="only the sandbox's cost on conv-arithmetic (1 worker with and without it)")
     args = parser.parse_args(argv)
+    if args.sandbox_only:
+        return 0 if all(same for _, _, same in compare("conv-arithmetic", args.students, SANDBOX_RUNS)) else 1
     results = compare("conv-arithmetic", args.students)
+    results += compare("conv-arithmetic", args.students, SANDBOX_RUNS)
     if args.beewasp:
         results += compare("beewasp", args.beewasp)
     return 0 if all(same for _, _, same in results) else 1

@@ -2,7 +2,7 @@
 
 Everything that grades, releases or reports reads the course through
 :func:`load_course`: the course id, the assignments in order (with their
-per-cell timeout, per-submission time limit and due date), the roster and the
+per-cell timeout, per-submission time limit, memory cap and due date), the roster and the
 gradebook's URL. A mistake in course.yml is reported as a :class:`CourseError`
 that names the file, the entry and what is expected.
 """
@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .sandbox import DEFAULT_MEMORY, parse_size
+
 COURSE_FILE = "course.yml"
 DEFAULT_GRADEBOOK = "sqlite:///gradebook.db"
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _STUDENT_ID = re.compile(r"[A-Za-z0-9._-]+")
+MIN_MEMORY = "512 MiB"  # below this not even a kernel with numpy starts
 _DUE = re.compile(r"(?P<when>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)\s*(?P<zone>\S+)?")
 
 
@@ -36,12 +39,18 @@ class Assignment:
     timeout: int  # seconds each cell may run when autograding
     time_limit: int  # seconds one whole submission may take (kernel start to last cell)
     due: dt.datetime | None = None  # aware; None when course.yml gives no due date
+    memory_text: str = DEFAULT_MEMORY  # the sandbox's memory cap of one kernel, as course.yml writes it
     extra: dict = field(default_factory=dict, compare=False)  # other keys (the GPU workflow's answers)
 
     @property
     def due_utc(self) -> dt.datetime | None:
         """The due date as nbgrader stores it: naive, in UTC."""
         return None if self.due is None else self.due.astimezone(dt.UTC).replace(tzinfo=None)
+
+    @property
+    def memory(self) -> int:
+        """The memory cap in bytes."""
+        return parse_size(self.memory_text)
 
 
 @dataclass(frozen=True)
@@ -142,14 +151,27 @@ def _assignments(path: Path, entries: list, zone: ZoneInfo) -> list[Assignment]:
             raise CourseError(f"{path}: assignment {name!r} needs a time_limit in whole seconds, at least its "
                               f"timeout of {timeout} s (got {time_limit!r})")
         due = _due(path, name, entry.get("due"), zone)
+        memory = _memory(path, name, entry.get("memory", DEFAULT_MEMORY))
         names.add(name)
-        extra = {k: v for k, v in entry.items() if k not in ("name", "timeout", "time_limit", "due")}
-        assignments.append(Assignment(name, timeout, time_limit, due, extra))
+        extra = {k: v for k, v in entry.items() if k not in ("name", "timeout", "time_limit", "due", "memory")}
+        assignments.append(Assignment(name, timeout, time_limit, due, memory, extra))
     return assignments
 
 
 def _whole_seconds(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _memory(path: Path, name: str, value) -> str:
+    """'4 GiB' or '1536 MiB', at least MIN_MEMORY: what one grading kernel may use."""
+    try:
+        size = parse_size(value) if isinstance(value, str) else None
+    except ValueError:
+        size = None
+    if size is None or size < parse_size(MIN_MEMORY):
+        raise CourseError(f"{path}: assignment {name!r} has memory {value!r}; write it as a size of at least "
+                          f"{MIN_MEMORY} such as '4 GiB' or '1536 MiB'")
+    return " ".join(value.split())
 
 
 def _due(path: Path, name: str, value, zone: ZoneInfo) -> dt.datetime | None:

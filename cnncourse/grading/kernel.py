@@ -3,9 +3,10 @@
 nbgrader's ``Execute`` preprocessor starts a Jupyter kernel for every notebook
 it grades. The course's ``Execute`` (see :mod:`cnncourse.grading.preprocessors`)
 starts it through :class:`GradingKernelManager`, so that whatever must hold for
-student code — its share of the CPU cores today, a sandbox tomorrow — is decided
-here and nowhere else, the same way serially, on parallel workers and on a Dask
-cluster.
+student code — its share of the CPU cores, the sandbox of
+:mod:`cnncourse.grading.sandbox` (no network, none of the instructor's files,
+memory and process caps, nothing left running) — is decided here and nowhere
+else, the same way serially, on parallel workers and on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import subprocess
 import threading
 
 from jupyter_client.manager import AsyncKernelManager
+
+from . import sandbox
 
 THREADS_VARIABLE = "CNNCOURSE_GRADING_THREADS"
 # Libraries that size a thread pool from these (BLAS back-ends, OpenMP, TensorFlow).
@@ -70,7 +73,33 @@ def kill_running_kernels() -> int:
 
 
 class GradingKernelManager(AsyncKernelManager):
-    """A kernel manager that starts every grading kernel through :func:`kernel_environment`."""
+    """A kernel manager that starts every grading kernel through :func:`kernel_environment`, in a sandbox.
+
+    Sandboxed (unless ``CNNCOURSE_SANDBOX=off``), the kernel has no network, so
+    the two sides talk over unix sockets (the ``ipc`` transport) in the sandbox's
+    own folder, and interrupts (a cell past its timeout) travel as messages, since
+    a signal to the sandbox's process group would stop the sandbox itself.
+    ``limits`` (memory, processes) are set by whoever knows the assignment
+    (:class:`~cnncourse.grading.preprocessors.GradingExecute`); ``memory_exhausted``
+    says, once the kernel is gone, whether the memory cgroup's OOM killer stopped it.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sandboxed = sandbox.enabled()
+        self.limits = sandbox.Limits()
+        self.memory_exhausted = False
+        self._sandbox: sandbox.KernelSandbox | None = None
+        if self.sandboxed:
+            self.transport = "ipc"
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.sandboxed:
+            sandbox.require()
+            self._sandbox = sandbox.KernelSandbox(self.limits)
+            self.connection_file = str(self._sandbox.channel / "kernel.json")
+            self.ip = str(self._sandbox.channel / "kernel-ipc")
+        return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         kw["env"] = kernel_environment(kw.get("env") or dict(os.environ))
@@ -78,6 +107,9 @@ class GradingKernelManager(AsyncKernelManager):
         # logs) is not the notebook's output, which travels over Jupyter's channels.
         kw.setdefault("stdout", subprocess.DEVNULL)
         kw.setdefault("stderr", subprocess.DEVNULL)
+        if self._sandbox is not None:
+            self.kernel_spec.interrupt_mode = "message"
+            kernel_cmd, kw["env"] = self._sandbox.wrap(kernel_cmd, kw.get("cwd") or os.getcwd(), kw["env"])
         await super()._async_launch_kernel(kernel_cmd, **kw)
         pid = self.provisioner.process.pid
         with _lock:
@@ -89,3 +121,11 @@ class GradingKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         with _lock:
             _running.discard(pid)
+        if self._sandbox is not None:
+            self.memory_exhausted = self.memory_exhausted or self._sandbox.memory_exhausted()
+            self._sandbox.close()  # whatever the kernel left running ends here
+            self._sandbox = None
+
+    # jupyter_client binds the public name to its own function, and nbclient calls that one
+    # for a kernel that died: point it at this class's.
+    cleanup_resources = _async_cleanup_resources

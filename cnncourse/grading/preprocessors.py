@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 
+from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook
@@ -18,6 +19,7 @@ from nbgrader.preprocessors import ClearHiddenTests, Execute, LimitOutput, Overw
 from traitlets import Bool, Integer
 
 from .kernel import GradingKernelManager
+from .sandbox import Limits
 
 RESTORED = "Restored locked cell"  # how the log names a cell put back; the report lists them
 
@@ -190,12 +192,48 @@ class GradingExecute(Execute):
     """nbgrader's Execute, starting kernels through :class:`~cnncourse.grading.kernel.GradingKernelManager`.
 
     nbgrader's Execute passes its kernel manager as an argument, which a
-    configuration setting cannot override; this subclass is the one way in.
+    configuration setting cannot override; this subclass is the one way in. It
+    also gives the kernel its assignment's sandbox limits (course.yml's
+    ``memory``), and names the memory limit when the kernel died of it.
     """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", GradingKernelManager)
         super().__init__(*args, **kwargs)
+        self._limits = None
+        self._grading_km = None
+
+    def preprocess(self, nb, resources, km=None):
+        self._limits = _sandbox_limits(self.config, resources)
+        try:
+            return super().preprocess(nb, resources, km=km)
+        except DeadKernelError:
+            if self._grading_km is not None and self._grading_km.memory_exhausted:
+                raise DeadKernelError(f"Kernel died: {self._grading_km.limits.memory_message()} "
+                                      "(course.yml: memory)") from None
+            raise
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if self._limits is not None and isinstance(km, GradingKernelManager):
+            km.limits = self._limits
+        self._grading_km = km
+        return km
+
+
+def _sandbox_limits(config, resources):
+    """The sandbox limits of the assignment being graded, from the course's course.yml (None if unknown)."""
+    from .course import CourseError, load_course
+
+    root = config.CourseDirectory.get("root") if "CourseDirectory" in config else None
+    name = resources.get("nbgrader", {}).get("assignment")
+    if not root or not name:
+        return None
+    try:
+        assignment = load_course(root).assignment(name)
+    except CourseError:
+        return None
+    return Limits(assignment.memory, assignment.memory_text)
 
 
 class PassIfNoError(SaveAutoGrades):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from . import sandbox
 from .course import COURSE_FILE, Assignment, Course, CourseError
 from .job import CONFIG_FILE, Job, Result, assignment_gradebook, read_folder, record, write_autograded
 from .kernel import THREADS_VARIABLE
@@ -262,6 +263,10 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
     """Grade every submission of the named assignments; print the report; 1 if any was not graded."""
     from . import engine
 
+    # No silent downgrade: stop here, saying why, unless --no-sandbox. A cluster's workers
+    # check for themselves: a kernel they cannot sandbox fails, with the reason.
+    if not scheduler:
+        sandbox.require()
     assignments = [a for a in course.selected(names) if submissions(course, a.name)]
     if not assignments:
         print("Nothing to grade: no submitted/<student>/<assignment>/ folder for the assignments of course.yml.")
@@ -278,6 +283,7 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
         where = f"the Dask cluster at {scheduler}" if scheduler else \
             f"{workers or engine.default_workers()} local worker process(es)"
         print(f"autograde: {len(jobs)} submission(s) to grade on {where}", flush=True)
+        print(f"autograde: {sandbox_line()}", flush=True)
         progress = Progress(len(jobs))
         try:
             with gradebook(course) as gb:  # this process alone writes it, one submission at a time
@@ -296,6 +302,8 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
         mine = outcomes[assignment.name]
         print_report(assignment.name, mine)
         problems += [f"{assignment.name}/{o.student}" for o in mine.values() if o.status != "graded"]
+    if not sandbox.enabled():
+        print(f"\n{sandbox_line()}")
     if interrupted:
         print("\nInterrupted: every submission reported as graded above is in the gradebook; "
               "run `make autograde` again to grade the rest.")
@@ -343,6 +351,15 @@ def prepare(course: Course, grader: Autograder, assignments: list[Assignment],
             mine[student] = Outcome(student, "pending", flags=flags)
             jobs.append(grader.job(assignment, student, folder, data, timestamp_ok))
     return jobs
+
+
+def sandbox_line() -> str:
+    """How student code runs this time, for the report."""
+    if sandbox.enabled():
+        return ("every kernel runs in the sandbox (no network, none of the course's files, "
+                "course.yml's memory cap, a process cap, nothing left running)")
+    return (f"WITHOUT A SANDBOX (--no-sandbox, {sandbox.SWITCH}=off): student code ran with your permissions, "
+            "network and files")
 
 
 def _keep(course: Course, gb, result: Result, outcome: Outcome) -> None:
