@@ -18,8 +18,8 @@ the engine with 1 worker with and without it (``--no-sandbox``) on the same
 class, and one kernel's start, first cell and shutdown, sandboxed and not
 (median of 10 each). ``--sandbox-only`` measures just that. Target: at most
 0.5 s per conv-arithmetic submission. For bee/wasp it also prints where one
-grading spends its time (kernel start, imports, data, training, tests), read
-from the autograded notebook's cell timings. Targets on a 2-core machine: at
+grading spends its time (kernel start, then the largest cells: imports, data,
+training, tests), timed by running the solution once in one kernel. Targets on a 2-core machine: at
 least 1.8x on conv-arithmetic with 2 workers; bee/wasp at most 24 s per
 submission per worker.
 """
