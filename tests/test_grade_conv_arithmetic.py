@@ -238,6 +238,19 @@ def test_the_instructors_tests_are_the_ones_that_ran(graded):
             assert cell.metadata.nbgrader["points"] == MAX[grade_id.removeprefix(f"{A}-")]
 
 
+def log_of(course, student: str) -> str:
+    """nbgrader's log of one submission, from the run's .nbgrader.log (one section per submission)."""
+    sections = (course.root / ".nbgrader.log").read_text().split("\n===== ")
+    return "\n".join(part for part in sections if part.startswith(f"{A}/{student} "))
+
+
+def test_only_a_cell_that_really_changed_is_reported_as_changed(graded):
+    course = graded["course"]
+    assert "Attribute 'checksum'" not in log_of(course, "solution")
+    assert "Attribute 'checksum'" not in log_of(course, "partly")
+    assert "Attribute 'checksum' for cell conv-arithmetic-pool has changed" in log_of(course, "edited-tests")
+
+
 def test_a_timeout_interrupts_the_cell_and_grading_goes_on(graded):
     notebook = graded["autograded"]["infinite-loop"]
     loop = next(c for c in notebook.cells if nbgrader_cell(c).get("grade_id") == gid("pool-answer"))

@@ -335,6 +335,8 @@ class KernelSandbox:
                 args += ["--ro-bind", top, top]
         args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
                  "--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm"]
+        for device in gpu_devices():  # a GPU worker's kernels train on its GPU (nothing on a CPU machine)
+            args += ["--dev-bind", device, device]
         read_only = _environment_folders(cache)
         writable = [self.channel, workdir]
         args += _folders_leading_to([*read_only, *writable])
@@ -361,6 +363,17 @@ class KernelSandbox:
     def close(self) -> None:
         self.cgroups.close()
         shutil.rmtree(self.channel, ignore_errors=True)
+
+
+def gpu_devices() -> list[str]:
+    """The NVIDIA device files of this machine (``/dev/nvidia0``, ``/dev/nvidiactl``, ``/dev/nvidia-uvm``...).
+
+    The sandbox's own ``/dev`` holds only the basic devices; these are bound
+    into it so that TensorFlow in a kernel finds the GPU, as it does unsandboxed.
+    """
+    import glob
+
+    return sorted(path for path in glob.glob("/dev/nvidia*") if not os.path.isdir(path))
 
 
 def _interpreter(kernel_cmd: list[str]) -> list[str]:
