@@ -271,15 +271,14 @@ def autograde(course: Course, names: list[str], force: bool, workers: int | None
     if not assignments:
         print("Nothing to grade: no submitted/<student>/<assignment>/ folder for the assignments of course.yml.")
         return 0
-    sync_roster(course)
-    sync_assignments(course, [a.name for a in assignments])
-    sync_due_dates(course)
-    grader = Autograder(course)
     outcomes: dict[str, dict[str, Outcome]] = {}
     started = time.monotonic()
     interrupted = False
     with engine.cluster(workers, scheduler) as (client, local):  # workers start while the jobs are made
-        jobs = prepare(course, grader, assignments, outcomes, force)
+        sync_roster(course)
+        sync_assignments(course, [a.name for a in assignments])
+        sync_due_dates(course)
+        jobs = prepare(course, Autograder(course), assignments, outcomes, force)
         where = f"the Dask cluster at {scheduler}" if scheduler else \
             f"{workers or engine.default_workers()} local worker process(es)"
         print(f"autograde: {len(jobs)} submission(s) to grade on {where}", flush=True)
