@@ -135,7 +135,9 @@ def test_mathjax_is_served_locally(built_book):
     sources = [s.get("src", "") for s in soup.find_all("script")]
     mathjax = [s for s in sources if "mathjax" in s.lower()]
     assert mathjax and all(not urlparse(s).netloc for s in mathjax), mathjax
-    assert (built_book / "html" / "_static" / "mathjax" / "tex-svg-full.js").exists()
+    served = built_book / "html" / "_static" / "mathjax"
+    assert any(s.endswith("mathjax/startup.js") for s in mathjax), mathjax  # _config.yml's mathjax_path
+    assert (served / "startup.js").exists() and (served / "core.js").exists()
 
 
 def _links(soup: BeautifulSoup) -> list[str]:
