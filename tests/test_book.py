@@ -136,7 +136,7 @@ def test_mathjax_is_served_locally(built_book):
     mathjax = [s for s in sources if "mathjax" in s.lower()]
     assert mathjax and all(not urlparse(s).netloc for s in mathjax), mathjax
     served = built_book / "html" / "_static" / "mathjax"
-X
+    assert any("mathjax/startup.js" in s for s in mathjax), mathjax  # _config.yml's mathjax_path
     assert (served / "startup.js").exists() and (served / "core.js").exists()
 
 
