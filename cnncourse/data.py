@@ -353,6 +353,23 @@ def _move_into_place(tmp: Path, target: Path) -> None:
     except OSError:
         if not target.is_dir():
             raise
+    _readable_by_all(target)
+
+
+def _readable_by_all(folder: Path) -> None:
+    """Let every user read a cached data folder, as any cache is read.
+
+    ``tempfile.mkdtemp`` makes its folder private (0700); a grading kernel runs
+    as another, unprivileged user (cnncourse.grading.sandbox) and reads the
+    cache, read-only, from there. A folder cached before this rule is mended
+    on its next load.
+    """
+    mode = folder.stat().st_mode
+    if (mode & 0o055) != 0o055:
+        try:
+            folder.chmod(mode | 0o755)
+        except OSError:
+            pass  # someone else's cache, or a read-only view of it: it stays as its owner left it
 
 
 def extract_beewasp(archive: Path, target: Path, expected: dict[str, int] | None = None) -> Path:
@@ -422,7 +439,9 @@ def _beewasp_archive() -> Path:
 def _beewasp_standin() -> Path:
     n_train, _ = standins.beewasp_standin_size()
     target = cache_dir() / f"beewasp-standin-v{standins.BEEWASP_GENERATOR_VERSION}-{n_train}"
-    if not (target / "data").is_dir():
+    if (target / "data").is_dir():
+        _readable_by_all(target)
+    else:
         import tempfile
 
         tmp = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=cache_dir()))
@@ -456,6 +475,7 @@ def load_beewasp(expected: dict[str, int] | None = None) -> Path:
     if root is not None:
         try:
             verify_beewasp_folder(root, expected, decode=False)
+            _readable_by_all(target)
             return root
         except ChecksumError:
             pass

@@ -300,3 +300,12 @@ def test_registry_entry():
     assert source.url == "https://github.com/SVizor42/ML_Zoomcamp/releases/download/bee-wasp-data/data.zip"
     assert source.sha256 is None and source.extract == "zip"
     assert data.BEEWASP_COUNTS == {"train": 3677, "test": 918}
+
+
+def test_cached_folders_are_readable_by_every_user(standin, cache):
+    """Grading kernels run as an unprivileged user and read the cache: no folder of it is private."""
+    folder = standin.parent  # the stand-in's cache folder, made from a private temporary one
+    assert folder.stat().st_mode & 0o055 == 0o055
+    folder.chmod(0o700)  # a cache made before the rule
+    assert data.load_beewasp() == standin
+    assert folder.stat().st_mode & 0o055 == 0o055
