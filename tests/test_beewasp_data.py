@@ -1,4 +1,4 @@
-"""The bee/wasp data: the generated stand-in and the real loader's download, extraction and checks.
+"""The bee/wasp data (cnncourse.data.beewasp): the stand-in and the real loader's download, extraction and checks.
 
 The real archive is never fetched here: a small archive built by each test is
 served by a local HTTP server on 127.0.0.1 and reached through the
@@ -7,18 +7,16 @@ CNNCOURSE_BEEWASP_URL mirror override.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import json
-import socket
-import threading
+import shutil
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from local_mirror import closed_port, leftovers, serving, use_real_data
 from PIL import Image
 
 from cnncourse import data, standins
@@ -29,13 +27,8 @@ SMALL = {"train": 4, "test": 2}  # images per split in the archives these tests 
 @pytest.fixture
 def cache(tmp_path, monkeypatch) -> Path:
     """A private cache folder, real data selected, no proxy between the loader and 127.0.0.1."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CNNCOURSE_CACHE", str(folder))
-    monkeypatch.setenv("CNNCOURSE_DATA", "real")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
     monkeypatch.delenv(standins.BEEWASP_SIZE_ENV, raising=False)
-    return folder
+    return use_real_data(monkeypatch, tmp_path / "cache")
 
 
 # ------------------------------------------------------------------ the stand-in
@@ -141,7 +134,7 @@ def test_classes_differ_in_pattern_not_in_mean_colour():
     assert accuracy(edges) > 0.85, "the stripe pattern (sharp thin stripes or broad soft ones) tells the classes apart"
 
 
-# ------------------------------------------------------------------ safe extraction
+# ------------------------------------------------------------------ extraction (safe extraction itself: test_data.py)
 
 
 def jpeg_bytes(seed: int) -> bytes:
@@ -165,26 +158,6 @@ def build_archive(path: Path, counts=SMALL, extra: dict[str, bytes] | None = Non
     return path
 
 
-@pytest.mark.parametrize("evil", ["../evil.txt", "data/../../evil.txt", "/tmp/evil-absolute.txt"])
-def test_extraction_refuses_paths_that_escape(tmp_path, evil):
-    archive = build_archive(tmp_path / "evil.zip", extra={evil: b"gotcha"})
-    target = tmp_path / "deep" / "target"
-    with pytest.raises(data.ChecksumError, match="escapes"):
-        data.safe_extract_zip(archive, target)
-    assert not list(target.rglob("*")), "nothing is extracted from a refused archive"
-    assert not (tmp_path / "deep" / "evil.txt").exists() and not (tmp_path / "evil.txt").exists()
-
-
-def test_extraction_refuses_symbolic_links(tmp_path):
-    archive = tmp_path / "link.zip"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        link = zipfile.ZipInfo("data/link")
-        link.external_attr = (0o120777 << 16)
-        bundle.writestr(link, "/etc/passwd")
-    with pytest.raises(data.ChecksumError, match="symbolic link"):
-        data.safe_extract_zip(archive, tmp_path / "target")
-
-
 def test_extract_beewasp_is_atomic(tmp_path):
     archive = build_archive(tmp_path / "good.zip")
     root = data.extract_beewasp(archive, tmp_path / "beewasp", SMALL)
@@ -201,23 +174,9 @@ def mirror(tmp_path, cache, monkeypatch):
     """A local HTTP server on 127.0.0.1 serving tmp_path/served/; the loader's mirror points at it."""
     served = tmp_path / "served"
     served.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv(data.BEEWASP.mirror_env, f"http://127.0.0.1:{server.server_port}/data.zip")
-    yield served
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def leftovers(cache: Path) -> list[str]:
-    return sorted(p.name for p in cache.iterdir()) if cache.exists() else []
+    with serving(served) as server:
+        monkeypatch.setenv(data.BEEWASP.mirror_env, server.url("data.zip"))
+        yield served
 
 
 def test_download_extract_verify_and_record(mirror, cache):
@@ -229,6 +188,8 @@ def test_download_extract_verify_and_record(mirror, cache):
     assert manifest["sha256"] == hashlib.sha256(served.read_bytes()).hexdigest()
     assert manifest["counts"] == SMALL and manifest["bytes"] == served.stat().st_size
     assert leftovers(cache) == ["beewasp", "beewasp-data.zip", "beewasp-data.zip.json"]
+    for cached in (cache / "beewasp", cache / "beewasp-data.zip"):  # a sandboxed grading kernel reads them
+        assert cached.stat().st_mode & 0o444 == 0o444, f"{cached} is private"
     # Later loads use the cache: no download needed.
     served.unlink()
     assert data.load_beewasp(expected=SMALL) == root
@@ -267,8 +228,6 @@ def test_archive_that_differs_from_the_record_is_refused(mirror, cache):
     for name in ("beewasp", "beewasp-data.zip"):
         target = cache / name
         if target.is_dir():
-            import shutil
-
             shutil.rmtree(target)
         else:
             target.unlink()
@@ -278,15 +237,9 @@ def test_archive_that_differs_from_the_record_is_refused(mirror, cache):
     assert data.beewasp_manifest_path().read_text() == recorded
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_offline_without_the_switch_fails_with_a_clear_message(cache, monkeypatch):
     monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
-    monkeypatch.setenv(data.BEEWASP.mirror_env, f"http://127.0.0.1:{free_port()}/data.zip")
+    monkeypatch.setenv(data.BEEWASP.mirror_env, f"http://127.0.0.1:{closed_port()}/data.zip")
     with pytest.raises(data.DataUnavailableError) as failure:
         data.load_beewasp()
     message = str(failure.value)
@@ -296,10 +249,12 @@ def test_offline_without_the_switch_fails_with_a_clear_message(cache, monkeypatc
 
 
 def test_registry_entry():
+    """No checksum is published: the archive is verified by its structure (the tests above unpack and check it)."""
     source = data.REGISTRY["beewasp"]
     assert source.url == "https://github.com/SVizor42/ML_Zoomcamp/releases/download/bee-wasp-data/data.zip"
-    assert source.sha256 is None and source.extract == "zip"
+    assert source.sha256 is None and source.mirror_env == "CNNCOURSE_BEEWASP_URL"
     assert data.BEEWASP_COUNTS == {"train": 3677, "test": 918}
+    assert "3,677 training and 918 test" in source.description
 
 
 def test_cached_folders_are_readable_by_every_user(standin, cache):

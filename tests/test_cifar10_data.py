@@ -1,19 +1,27 @@
-"""CIFAR-10 data: the stand-in's layout and determinism, and the real path failing fast offline."""
+"""CIFAR-10 data (cnncourse.data.cifar10): the stand-in, and the real path through the hub.
+
+The real archive is never fetched: a small archive of the real layout is
+served on 127.0.0.1 through CNNCOURSE_CIFAR10_URL, with the registry's
+checksum set to its own where a test needs it to pass.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import textwrap
+import hashlib
+import io
+import pickle
+import tarfile
+import time
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
+from local_mirror import closed_port, leftovers, serving, use_real_data
 
 from cnncourse import data, standins
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -113,107 +121,140 @@ def test_registry_and_description(standin, monkeypatch):
 def test_class_list_is_not_exported():
     """The class names are a question of the homework: the package does not hand them out."""
     assert not [name for name in dir(data) + dir(standins) if name.upper().startswith("CIFAR10_CLASS")]
-    text = (os.path.join(ROOT, "cnncourse", "data.py"), os.path.join(ROOT, "cnncourse", "standins.py"))
-    for path in text:
-        with open(path) as handle:
-            assert '"automobile", "bird"' not in handle.read(), f"{path} lists the class names"
+    for path in [*(ROOT / "cnncourse" / "data").glob("*.py"), ROOT / "cnncourse" / "standins.py"]:
+        assert '"automobile", "bird"' not in path.read_text(), f"{path} lists the class names"
 
 
 # --------------------------------------------------------------------------- the real path
 
 
-def test_real_path_is_bounded_and_turns_network_errors_into_data_unavailable(monkeypatch):
-    """Keras' urlretrieve has no timeout: the loader sets one, and reports failures clearly."""
-    keras_datasets = pytest.importorskip("keras.datasets")
-    monkeypatch.setenv("CNNCOURSE_DATA", "real")
-    seen = []
+def _batch(images: np.ndarray, labels: np.ndarray) -> bytes:
+    """A batch as the archive pickles it: bytes keys, (N, 3072) uint8 data in planes, a list of labels.
 
-    def silent_network():
-        seen.append(socket.getdefaulttimeout())
-        raise TimeoutError("timed out")
-
-    monkeypatch.setattr(keras_datasets.cifar10, "load_data", silent_network)
-    before = socket.getdefaulttimeout()
-    with pytest.raises(data.DataUnavailableError, match="CNNCOURSE_DATA=standin"):
-        data.load_cifar10()
-    assert seen == [data.DOWNLOAD_TIMEOUT_S]
-    assert socket.getdefaulttimeout() == before, "the socket timeout must be put back"
-
-    def url_failure():  # what keras.utils.get_file raises for a URLError
-        raise Exception("URL fetch failure on https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz: None -- down")
-
-    monkeypatch.setattr(keras_datasets.cifar10, "load_data", url_failure)
-    with pytest.raises(data.DataUnavailableError, match="CNNCOURSE_DATA=standin"):
-        data.load_cifar10()
-
-    def corrupt():  # what get_file raises for a checksum mismatch
-        raise ValueError("Incomplete or corrupted file detected.")
-
-    monkeypatch.setattr(keras_datasets.cifar10, "load_data", corrupt)
-    with pytest.raises(data.ChecksumError):
-        data.load_cifar10()
-
-    def bug():
-        raise KeyError("something else")
-
-    monkeypatch.setattr(keras_datasets.cifar10, "load_data", bug)
-    with pytest.raises(KeyError):
-        data.load_cifar10()
-
-
-def test_real_path_slices_the_keras_arrays(monkeypatch):
-    keras_datasets = pytest.importorskip("keras.datasets")
-    monkeypatch.setenv("CNNCOURSE_DATA", "real")
-    fake = (np.zeros((50, 32, 32, 3), np.uint8), np.zeros((50, 1), np.uint8)), (
-        np.zeros((10, 32, 32, 3), np.uint8),
-        np.zeros((10, 1), np.uint8),
-    )
-    monkeypatch.setattr(keras_datasets.cifar10, "load_data", lambda: fake)
-    (x_train, y_train), (x_test, y_test) = data.load_cifar10(n_train=20, n_test=5)
-    assert x_train.shape[0] == y_train.shape[0] == 20 and x_test.shape[0] == y_test.shape[0] == 5
-    (x_train, _), (x_test, _) = data.load_cifar10()
-    assert len(x_train) == 50 and len(x_test) == 10
-
-
-def test_real_path_without_network_fails_at_once_with_what_to_do(tmp_path):
-    """The real loader, with Keras' cache in an empty folder and every connection refused.
-
-    HTTPS goes through a proxy on a local port that nothing listens on, so no
-    byte leaves the machine even where there is network, and Keras' cache is an
-    empty folder, so nothing can be found there either.
+    The real batches are Python 2 pickles, whose byte strings need no global;
+    protocol 3 writes bytes that way too (Python 3's protocol 2 would name ``_codecs.encode``).
     """
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
-    port = closed.getsockname()[1]
-    proxies = ("no_proxy", "https_proxy", "http_proxy", "all_proxy")
-    env = {k: v for k, v in os.environ.items() if k.lower() not in proxies}
-    env.update(
-        CNNCOURSE_DATA="real",
-        KERAS_HOME=str(tmp_path / "keras"),
-        https_proxy=f"http://127.0.0.1:{port}",
-        HTTPS_PROXY=f"http://127.0.0.1:{port}",
-        TF_CPP_MIN_LOG_LEVEL="3",
-    )
-    program = textwrap.dedent(
-        """
-        from cnncourse import data
-        try:
+    planes = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
+    return pickle.dumps({b"batch_label": b"a batch", b"labels": labels.ravel().tolist(), b"data": planes}, protocol=3)
+
+
+def _archive(path: Path, batches: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in batches.items():
+            member = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            member.size = len(content)
+            archive.addfile(member, io.BytesIO(content))
+    return path
+
+
+@pytest.fixture
+def arrays():
+    """Images and labels of a small CIFAR-10: five training batches of 3 images and a test batch of 4."""
+    rng = np.random.default_rng(0)
+    x_train, x_test = (rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8) for n in (15, 4))
+    y_train, y_test = (rng.integers(0, 10, (n, 1), dtype=np.uint8) for n in (15, 4))
+    return (x_train, y_train), (x_test, y_test)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    return use_real_data(monkeypatch, tmp_path / "cache")
+
+
+@pytest.fixture
+def mirror(tmp_path, cache, arrays, monkeypatch):
+    """The small CIFAR-10 as a cifar-10-python.tar.gz of the real layout, served through CNNCOURSE_CIFAR10_URL."""
+    (x_train, y_train), (x_test, y_test) = arrays
+    batches = {f"data_batch_{i + 1}": _batch(x_train[3 * i : 3 * i + 3], y_train[3 * i : 3 * i + 3]) for i in range(5)}
+    batches |= {"test_batch": _batch(x_test, y_test), "batches.meta": pickle.dumps({b"num_cases_per_batch": 3})}
+    served = tmp_path / "served"
+    served.mkdir()
+    path = _archive(served / "cifar-10-python.tar.gz", batches)
+    with serving(served) as server:
+        monkeypatch.setenv("CNNCOURSE_CIFAR10_URL", server.url(path.name))
+        yield path, server
+
+
+def _trust(monkeypatch, path: Path) -> None:
+    """Give the registry the served archive's own checksum (the real one only matches the real file)."""
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    monkeypatch.setitem(data.REGISTRY, "cifar10", replace(data.CIFAR10, sha256=sha256))
+
+
+def test_real_path_returns_the_arrays_of_the_archive_as_keras_does(mirror, cache, arrays, monkeypatch):
+    path, server = mirror
+    _trust(monkeypatch, path)
+    (x_train, y_train), (x_test, y_test) = data.load_cifar10()
+    (x_train_in, y_train_in), (x_test_in, y_test_in) = arrays
+    for got, sent in [(x_train, x_train_in), (y_train, y_train_in), (x_test, x_test_in), (y_test, y_test_in)]:
+        assert got.dtype == np.uint8 and got.shape == sent.shape
+        np.testing.assert_array_equal(got, sent)
+    assert leftovers(cache) == ["cifar-10-python.tar.gz"]
+    # The verified archive is kept: the next load does not download it again, and slices it.
+    before = server.requests
+    (x_train, y_train), (x_test, y_test) = data.load_cifar10(n_train=7, n_test=2)
+    assert server.requests == before
+    assert x_train.shape == (7, 32, 32, 3) and y_train.shape == (7, 1) and x_test.shape == (2, 32, 32, 3)
+    np.testing.assert_array_equal(x_train, x_train_in[:7])
+
+
+def test_real_path_refuses_an_archive_with_another_checksum(mirror, cache):
+    with pytest.raises(data.ChecksumError, match="checksum mismatch"):
+        data.load_cifar10()  # the registry's checksum is the real archive's, not the served one's
+    assert leftovers(cache) == [], "the refused archive is not kept"
+
+
+def test_an_archive_without_the_batches_is_refused(tmp_path, cache, monkeypatch):
+    served = tmp_path / "served"
+    served.mkdir()
+    path = _archive(served / "cifar-10-python.tar.gz", {"data_batch_1": _batch(*_tiny())})
+    _trust(monkeypatch, path)
+    with serving(served) as server:
+        monkeypatch.setenv("CNNCOURSE_CIFAR10_URL", server.url(path.name))
+        with pytest.raises(data.ChecksumError, match="test_batch"):
             data.load_cifar10()
-        except data.DataUnavailableError as error:
-            print("UNAVAILABLE:", error)
-        """
-    )
-    try:
-        # The timeout only guards the test suite against a hang; the loader fails in seconds.
-        result = subprocess.run(
-            [sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-        )
-    finally:
-        closed.close()
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "UNAVAILABLE:" in result.stdout, result.stdout + result.stderr[-3000:]
-    message = result.stdout.split("UNAVAILABLE:", 1)[1]
-    assert "CNNCOURSE_DATA=standin" in message and "cifar-10-python.tar.gz" in message
-    # (Keras writes its keras.json settings file into a new KERAS_HOME on import.)
-    leftovers = [p for p in (tmp_path / "keras").rglob("*") if p.is_file() and p.name != "keras.json"]
-    assert leftovers == [], f"a failed download left files behind: {leftovers}"
+
+
+def _tiny():
+    return np.zeros((1, 32, 32, 3), np.uint8), np.zeros((1, 1), np.uint8)
+
+
+def test_batches_unpickle_arrays_and_nothing_else(tmp_path):
+    """A batch whose pickle names any other global (here a class of the standard library) is refused."""
+    from collections import OrderedDict
+
+    from cnncourse.data.cifar10 import read_cifar10_archive
+
+    evil = pickle.dumps(OrderedDict(data=1), protocol=3)
+    batches = {f"data_batch_{i}": _batch(*_tiny()) for i in range(1, 6)} | {"test_batch": evil}
+    with pytest.raises(pickle.UnpicklingError, match="OrderedDict"):
+        read_cifar10_archive(_archive(tmp_path / "evil.tar.gz", batches))
+
+
+def test_real_path_without_network_fails_at_once_with_what_to_do(cache, monkeypatch):
+    """The public URL, with every HTTPS connection sent to a proxy on a local port that refuses it.
+
+    So no byte leaves the machine even where there is network, and nothing can
+    be found in the empty cache either.
+    """
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "CNNCOURSE_CIFAR10_URL"):
+        monkeypatch.delenv(name, raising=False)
+    proxy = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("https_proxy", proxy)
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    start = time.monotonic()
+    with pytest.raises(data.DataUnavailableError) as error:
+        data.load_cifar10()
+    assert time.monotonic() - start < 10, "the loader must fail at once, not hang"
+    message = str(error.value)
+    assert "CNNCOURSE_DATA=standin" in message and "CNNCOURSE_CIFAR10_URL" in message
+    assert "cifar-10-python.tar.gz" in message and "170 MB" in message
+    assert not isinstance(error.value, data.ChecksumError)
+    assert leftovers(cache) == [], "a failed download left files behind"
+
+
+def test_registry_entry_carries_the_archive_checksum_keras_checks():
+    """The same public archive and SHA-256 as keras.datasets.cifar10, and the size the homework quotes."""
+    assert data.CIFAR10.url == "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    assert data.CIFAR10.sha256 == "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
+    assert data.CIFAR10_ARCHIVE_BYTES == data.CIFAR10.size == 170_498_071
