@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from corpus import Case, all_cases
+from corpus import Case, all_cases, mistakes
 from nbgrader_course import ROOT, Course, nbgrader_cell
 
 from cnncourse.grading.course import load_course
@@ -75,11 +76,20 @@ def test_case_gets_exactly_its_scores(graded_class, case: Case):
         assert text in cell_output(course, case.assignment, student, grade_id), f"{case.id}: {grade_id} does not say {text!r}"
 
 
-def test_every_assignment_of_course_yml_has_its_contract_and_its_mistakes():
+def test_every_assignment_of_course_yml_has_its_contract():
     for assignment in load_course(ROOT).available():
         names = {case.name for case in CASES if case.assignment == assignment.name}
         assert {"solution", "untouched"} <= names, f"{assignment.name}: the contract cases are missing"
-        assert len(names) >= 4, f"{assignment.name}: list its typical mistakes in tests/corpus/"
+
+
+def test_every_corpus_module_is_an_assignment_of_course_yml():
+    """A module whose name matches no assignment would be left out without a word."""
+    assignments = {assignment.name.replace("-", "_"): assignment.name for assignment in load_course(ROOT).available()}
+    for module in (Path(__file__).parent / "corpus").glob("*.py"):
+        if module.stem == "__init__":
+            continue
+        assert module.stem in assignments, f"tests/corpus/{module.name} names no assignment of course.yml"
+        assert {case.assignment for case in mistakes(assignments[module.stem])} == {assignments[module.stem]}
 
 
 @pytest.mark.parametrize("assignment", sorted({case.assignment for case in CASES}))

@@ -8,18 +8,24 @@ exactly the cells that check it; each tampering case must lose the cells whose v
 the tampering tried to change (and every test cell that runs after it, which reports the
 submission as flagged).
 
-Modules: ``conv_arithmetic``, ``filters``, ``cifar10`` and ``beewasp``, each with a
-``MAX`` dict (grade id -> points) and a ``CASES`` list that starts with the
-:func:`contract` of every graded assignment (solution: full marks; untouched: 0) and
-goes on with the assignment's typical mistakes and the cells each must lose.
+Every assignment of course.yml gets the :func:`contract` (solution: full marks;
+untouched: 0) with no file of its own. A module named after the assignment
+(``conv_arithmetic`` for conv-arithmetic) adds its ``MISTAKES``: other correct
+styles, typical slips and tampering, with the cells each must lose, scored
+against :func:`maximum_points` (the points of the source notebook's test cells).
 :func:`all_cases` lists every case; ``tests/test_corpus.py`` grades them with the
 instructor's command (`make autograde`), one run per assignment.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,28 @@ def contract(assignment: str, maximum: dict[str, int]) -> list[Case]:
     ]
 
 
-def all_cases() -> list[Case]:
-    from . import beewasp, cifar10, conv_arithmetic, filters
+def maximum_points(assignment: str) -> dict[str, int]:
+    """grade id -> points of every test cell of the assignment's source notebook."""
+    import nbformat
 
-    return [*conv_arithmetic.CASES, *filters.CASES, *cifar10.CASES, *beewasp.CASES]
+    notebook = nbformat.read(ROOT / "source_notebooks" / assignment / f"{assignment}.ipynb", as_version=4)
+    cells = (cell.get("metadata", {}).get("nbgrader", {}) for cell in notebook.cells)
+    return {meta["grade_id"]: meta["points"] for meta in cells if meta.get("grade")}
+
+
+def mistakes(assignment: str) -> list[Case]:
+    """The cases of the corpus module named after ``assignment``; none when it has no module."""
+    module = f"{__name__}.{assignment.replace('-', '_')}"
+    if importlib.util.find_spec(module) is None:
+        return []
+    return list(importlib.import_module(module).MISTAKES)
+
+
+def all_cases() -> list[Case]:
+    """The contract and the mistakes of every assignment of course.yml, in its order."""
+    from cnncourse.grading.course import load_course
+
+    cases = []
+    for assignment in load_course(ROOT).available():
+        cases += [*contract(assignment.name, maximum_points(assignment.name)), *mistakes(assignment.name)]
+    return cases

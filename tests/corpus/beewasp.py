@@ -6,16 +6,10 @@ variations share a submission: four in all.
 
 from __future__ import annotations
 
-from . import Case, contract, scores
+from . import Case, maximum_points, scores
 
 A = "beewasp"
-MAX = {
-    f"{A}-{q}": p
-    for q, p in {
-        "closest": 1, "model": 2, "q1": 1, "optimizer": 1, "q2": 1, "data": 1, "q3": 1, "q4": 1,
-        "augmentation": 1, "test-untouched": 1, "continue": 1, "q5": 1, "q6": 1,
-    }.items()
-}
+MAX = maximum_points(A)
 
 
 def g(question: str) -> str:
@@ -216,8 +210,8 @@ history_aug = model.fit(train_aug_ds, epochs=10, validation_data=test_ds)
 """,
 }
 
-CASES = [
-    *contract(A, MAX),
+# The assignment's typical mistakes, other correct styles and tampering (the contract is automatic).
+MISTAKES = [
     Case(A, "seed-q5-q6-from-the-first-history", SEED_Q5_Q6, scores(MAX, {f"{A}-q5", f"{A}-q6"})),
     Case(A, "recreated-model", RECREATED, scores(MAX, {f"{A}-continue"})),
     Case(A, "functional-tfkeras-acc-legacy-generator", FUNCTIONAL_TFKERAS_ACC_LEGACY, scores(MAX)),

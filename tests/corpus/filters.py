@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from . import Case, contract, scores
+from . import Case, maximum_points, scores
 
 A = "filters"
-MAX = {
-    f"{A}-{q}": p
-    for q, p in {
-        "correlate2d-valid": 2, "correlate2d-padding-stride": 2, "sobel-kernels": 1, "edge-direction": 1,
-        "convolve2d": 2, "flip-sobel": 1, "sobel-gradients": 3, "gradient-magnitude": 1, "sharpen": 1, "blur": 2,
-        "constant-image": 1, "output-size": 1,
-    }.items()
-}
+MAX = maximum_points(A)
 
 
 def g(question: str) -> str:
@@ -159,8 +152,8 @@ def sobel_gradients(image):
 """,
 }
 
-CASES = [
-    *contract(A, MAX),
+# The assignment's typical mistakes, other correct styles and tampering (the contract is automatic).
+MISTAKES = [
     Case(A, "kernel-not-flipped", FORGOT_FLIP, scores(MAX, {f"{A}-convolve2d", f"{A}-flip-sobel"}),
          messages={f"{A}-convolve2d": "did you flip"}),
     Case(A, "uint8-clipping", UINT8_CLIPPING, scores(MAX, {f"{A}-sobel-gradients", f"{A}-gradient-magnitude"}),
