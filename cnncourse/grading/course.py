@@ -48,6 +48,11 @@ class Assignment:
         return None if self.due is None else self.due.astimezone(dt.UTC).replace(tzinfo=None)
 
     @property
+    def title(self) -> str:
+        """The short title the book's table of contents gives its student notebook."""
+        return str(self.extra.get("title") or self.name)
+
+    @property
     def memory(self) -> int:
         """The memory cap in bytes."""
         return parse_size(self.memory_text)

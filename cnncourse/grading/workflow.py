@@ -11,6 +11,7 @@ what is left.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,7 +66,39 @@ def release(course: Course, names: list[str]) -> int:
         print(f"release failed for: {', '.join(failed)}")
         return 1
     sync_due_dates(course)
+    write_homework_part(course)
     return 0
+
+
+HOMEWORK_CAPTION = "  - caption: Homework\n"
+
+
+def homework_part(course: Course) -> str:
+    """The book's Homework part (the last of _toc.yml): the about page, then each assignment of course.yml.
+
+    Each assignment has its page, book/04-homework/<name>.md, and its student
+    notebook, release/<name>/<name>.ipynb, in course.yml's order.
+    """
+    lines = [HOMEWORK_CAPTION, "    chapters:\n", "      - file: book/04-homework/about\n"]
+    for assignment in course.available():
+        name = assignment.name
+        lines += [f"      - file: book/04-homework/{name}\n", f"      - file: release/{name}/{name}\n",
+                  f"        title: {json.dumps('Student notebook: ' + assignment.title)}\n"]
+    return "".join(lines)
+
+
+def write_homework_part(course: Course) -> None:
+    """Rewrite _toc.yml's Homework part from course.yml, leaving the parts before it as they are."""
+    toc = course.root / "_toc.yml"
+    if not toc.exists():
+        return  # a course without the book
+    text = toc.read_text()
+    if HOMEWORK_CAPTION not in text:
+        raise CourseError(f"{toc} has no Homework part ({HOMEWORK_CAPTION.strip()!r}) to fill from {COURSE_FILE}")
+    updated = text[:text.index(HOMEWORK_CAPTION)] + homework_part(course)
+    if updated != text:
+        toc.write_text(updated)
+        print(f"{toc.name}: the Homework part now follows {COURSE_FILE}")
 
 
 def feedback(course: Course, names: list[str]) -> int:
