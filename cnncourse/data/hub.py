@@ -135,7 +135,9 @@ def fetch(name: str) -> Path:
         raise ChecksumError(f"{url}: download truncated ({error}); nothing was kept") from error
     except requests.exceptions.RequestException as error:
         raise DataUnavailableError(_offline_message(source, url, error)) from error
-    except ValueError as error:  # pooch's checksum mismatch
+    except ValueError as error:  # pooch's checksum mismatch, or an address it cannot download from
+        if "hash" not in str(error):
+            raise DataUnavailableError(_offline_message(source, url, error)) from error
         raise ChecksumError(
             f"{url}: checksum mismatch, the downloaded file is corrupt, truncated or not the expected one "
             f"(expected SHA-256 {source.sha256}); it was deleted"
