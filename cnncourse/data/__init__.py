@@ -18,9 +18,9 @@ The package has one generic module and one module per data set:
     folder, the verified download (through pooch), the stand-in switch, and
     the pieces every cached folder needs (safe extraction, atomic creation,
     readable by every user);
-:mod:`.mnist`, :mod:`.beewasp`, :mod:`.cifar10`
-    what each data set registers, and how its verified file becomes what its
-    loader returns. All three get their file through :func:`fetch`.
+one module per data set (:mod:`.mnist`, :mod:`.beewasp`, :mod:`.cifar10`)
+    what the data set registers, and how its verified file becomes what its
+    loader returns. Each gets its file through :func:`fetch`.
 
 Environment variables:
 

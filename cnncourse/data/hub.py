@@ -2,8 +2,7 @@
 
 Every data set registers a :class:`DataSource` here and gets its file through
 :func:`fetch`, which hands the download, the checksum and the cache to pooch.
-The data set's own module (:mod:`.mnist`, :mod:`.beewasp`, :mod:`.cifar10`)
-only turns the verified file into what its loader returns.
+The data set's own module (:mod:`.mnist`, for one) only turns the verified file into what its loader returns.
 """
 
 from __future__ import annotations
