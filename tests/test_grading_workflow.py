@@ -91,8 +91,9 @@ def test_ctrl_c_keeps_the_gradebook_consistent_and_a_rerun_grades_the_rest(tmp_p
     for student in students:
         course.submit(A, student, solution)
     command = [sys.executable, "-m", "cnncourse.grading", "--root", str(course.root), "autograde", "--workers", "1", A]
+    # As from a terminal: a suite run in the background inherits SIGINT ignored, and would pass that on.
     run = subprocess.Popen(command, env=grading_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           start_new_session=True)
+                           start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not list((course.root / "autograded").glob(f"*/{A}/{A}.ipynb")) and time.monotonic() < deadline:
         time.sleep(0.2)
