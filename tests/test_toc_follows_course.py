@@ -1,7 +1,9 @@
 """course.yml is the one list of assignments: the book's Homework part is written from it."""
 
-from cnncourse.grading.course import load_course
-from cnncourse.grading.workflow import HOMEWORK_CAPTION, homework_part
+import pytest
+
+from cnncourse.grading.course import CourseError, load_course
+from cnncourse.grading.workflow import HOMEWORK_CAPTION, homework_part, write_homework_part
 from nbgrader_course import ROOT
 
 
@@ -20,8 +22,6 @@ def test_each_assignment_has_its_page_and_its_student_notebook():
 
 
 def test_release_writes_the_homework_part_and_leaves_the_rest(tmp_path):
-    from cnncourse.grading.workflow import write_homework_part
-
     toc = (ROOT / "_toc.yml").read_text()
     before = toc[:toc.index(HOMEWORK_CAPTION)]
     (tmp_path / "_toc.yml").write_text(before + HOMEWORK_CAPTION + "    chapters:\n      - file: book/04-homework/about\n")
@@ -40,3 +40,12 @@ def test_release_writes_the_homework_part_and_leaves_the_rest(tmp_path):
         "      - file: book/04-homework/first", "      - file: release/first/first",
         '        title: "Student notebook: first"',
     ]
+
+
+def test_a_part_after_homework_is_never_overwritten(tmp_path):
+    toc = HOMEWORK_CAPTION + "    chapters:\n      - file: book/04-homework/about\n  - caption: Appendix\n"
+    (tmp_path / "_toc.yml").write_text(toc)
+    (tmp_path / "course.yml").write_text("course_id: c\nassignments: []\n")
+    with pytest.raises(CourseError, match="last part"):
+        write_homework_part(load_course(tmp_path))
+    assert (tmp_path / "_toc.yml").read_text() == toc

@@ -95,7 +95,10 @@ def write_homework_part(course: Course) -> None:
     text = toc.read_text()
     if HOMEWORK_CAPTION not in text:
         raise CourseError(f"{toc} has no Homework part ({HOMEWORK_CAPTION.strip()!r}) to fill from {COURSE_FILE}")
-    updated = text[:text.index(HOMEWORK_CAPTION)] + homework_part(course)
+    start = text.index(HOMEWORK_CAPTION)
+    if "\n  - caption:" in text[start + len(HOMEWORK_CAPTION):]:
+        raise CourseError(f"{toc}: the Homework part must be the last part, since {COURSE_FILE} writes it")
+    updated = text[:start] + homework_part(course)
     if updated != text:
         toc.write_text(updated)
         print(f"{toc.name}: the Homework part now follows {COURSE_FILE}")
